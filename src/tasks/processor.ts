@@ -1,0 +1,42 @@
+import type { TaskKind, TaskView } from './taskTypes.js';
+import type { NewVideo } from '../videos/videoTypes.js';
+
+export interface ProcessorContext {
+  /** Fires when the task must stop (server shutting down, later: cancel). */
+  signal: AbortSignal;
+  /** Reports progress as a fraction 0..1 and the current step; cheap to call often. */
+  progress(fraction: number, stage?: string): void;
+}
+
+/** What the runner stores together with the task's completion, in one transaction. */
+export interface ProcessorOutcome {
+  video?: NewVideo;
+}
+
+/**
+ * Does the slow work of one task. Knows nothing of HTTP, GraphQL or the queue.
+ * Expected failures are thrown as errors with a string `code` and a boolean `retryable`.
+ */
+export type Processor = (task: TaskView, context: ProcessorContext) => Promise<ProcessorOutcome>;
+
+export type Processors = Partial<Record<TaskKind, Processor>>;
+
+export interface TaskFailureInfo {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** An expected failure a processor may throw. */
+export class TaskFailure extends Error implements TaskFailureInfo {
+  constructor(readonly code: string, message: string, readonly retryable = false) {
+    super(message);
+  }
+}
+
+export function asTaskFailure(error: unknown): TaskFailureInfo | null {
+  if (!(error instanceof Error)) return null;
+  const candidate = error as Error & { code?: unknown; retryable?: unknown };
+  if (typeof candidate.code !== 'string' || typeof candidate.retryable !== 'boolean') return null;
+  return { code: candidate.code, message: error.message, retryable: candidate.retryable };
+}
