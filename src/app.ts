@@ -1,0 +1,140 @@
+// Builds the whole server from a config object. main.ts only reads the config and handles
+// signals; tests and benchmarks build apps here, optionally with their own processors.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express, { type RequestHandler } from 'express';
+import type { Config } from './config.js';
+import { lockDataDir, type DataDirLock } from './db/dataDirLock.js';
+import { openDatabase, type Database, type DatabaseConfig } from './db/database.js';
+import type { EventBus } from './events/eventBus.js';
+import { MemoryEventBus } from './events/memoryEventBus.js';
+import { createGraphQLEndpoint, graphqlPath, type GraphQLEndpoint } from './graphql/graphqlServer.js';
+import { probesRouter } from './http/probes.js';
+import { createLogger, type Logger } from './logger.js';
+import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
+import { sendProblem } from './rest/problem.js';
+import { videosRouter } from './rest/videosRouter.js';
+import type { Processors } from './tasks/processor.js';
+import { TaskRunner } from './tasks/taskRunner.js';
+import { TaskService } from './tasks/taskService.js';
+import { TaskStore } from './tasks/taskStore.js';
+import { createVideoProcessor } from './videos/videoProcessor.js';
+
+export interface BuildOptions {
+  /** Replace or add processors per task kind (benchmarks, tests). */
+  processors?: Processors;
+  logger?: Logger;
+  /** Extra database settings, e.g. a PGlite template to clone in tests. */
+  database?: Partial<Omit<DatabaseConfig, 'databaseUrl' | 'dataDir'>>;
+}
+
+export interface App {
+  /** Listens, migrates, starts the runner; resolves with the base URL once ready. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+  readonly url: string;
+  /** Available once started. */
+  readonly services: { tasks: TaskService; runner: TaskRunner; database: Database; events: EventBus };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export function buildApp(config: Config, options: BuildOptions = {}): App {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const mediaDir = path.join(config.dataDir, 'media');
+  const http = express();
+  const server = createServer(http);
+  let api: RequestHandler | null = null;
+  let url = '';
+  let lock: DataDirLock | null = null;
+  let database: Database | null = null;
+  let events: EventBus | null = null;
+  let runner: TaskRunner | null = null;
+  let tasks: TaskService | null = null;
+  let graphql: GraphQLEndpoint | null = null;
+
+  http.disable('x-powered-by');
+  http.set('etag', false);
+  http.use(probesRouter(() => api !== null));
+  http.use((req, res, next) => {
+    if (api) return api(req, res, next);
+    res.set('Retry-After', '1');
+    sendProblem(res, { status: 503, code: 'UNAVAILABLE', detail: 'The server is not ready.' }, req.originalUrl);
+  });
+
+  async function start(): Promise<string> {
+    try {
+      // Embedded mode only: PostgreSQL arbitrates its own clients.
+      if (!config.databaseUrl) lock = await lockDataDir(config.dataDir);
+      const address = await listen(server, config.port, config.host);
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `http://${host}:${address.port}`;
+      database = await openDatabase({ ...options.database, dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+      const { applied } = await database.migrate();
+      if (applied.length > 0) logger.info('applied migrations', { applied });
+      const store = new TaskStore(database.prisma);
+      events = new MemoryEventBus();
+      runner = new TaskRunner({
+        store,
+        events,
+        processors: { CREATE_VIDEO: createVideoProcessor(mediaDir, config.render), ...options.processors },
+        concurrency: config.workerConcurrency,
+        progressIntervalMs: config.progressIntervalMs,
+        logger,
+      });
+      tasks = new TaskService(store, events, runner);
+      graphql = await createGraphQLEndpoint(server, tasks, logger);
+      const routes = express.Router();
+      routes.use(graphqlPath, express.json({ limit: '1mb' }), graphql.middleware);
+      routes.use(videosRouter(tasks, mediaDir));
+      routes.use(notFoundHandler);
+      routes.use(restErrorHandler(logger));
+      await runner.start();
+      api = routes;
+      logger.info('longrun ready', { url, database: database.kind, dataDir: config.dataDir });
+      return url;
+    } catch (error) {
+      await stop().catch((stopError: unknown) => logger.error('cleanup after a failed start failed', { error: stopError }));
+      throw error;
+    }
+  }
+
+  async function stop(): Promise<void> {
+    api = null;
+    const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    server.closeIdleConnections();
+    await runner?.stop();
+    await graphql?.stop();
+    server.closeAllConnections();
+    await closed;
+    await events?.close();
+    await database?.close();
+    await lock?.release();
+    runner = null;
+    graphql = null;
+    events = null;
+    database = null;
+    lock = null;
+  }
+
+  return {
+    start,
+    stop,
+    get url() {
+      return url;
+    },
+    get services() {
+      if (!tasks || !runner || !database || !events) throw new Error('the app is not started');
+      return { tasks, runner, database, events };
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import type { TaskService } from '../tasks/taskService.js';
+
+export interface GraphQLContext {
+  tasks: TaskService;
+}

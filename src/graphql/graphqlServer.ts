@@ -1,0 +1,56 @@
+// GraphQL over HTTP (Apollo Server 5) and over WebSocket (graphql-ws) at the same path,
+// sharing one executable schema and one error formatter.
+import type { Server as HttpServer } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { RequestHandler } from 'express';
+import type { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../logger.js';
+import type { TaskService } from '../tasks/taskService.js';
+import type { GraphQLContext } from './context.js';
+import { createErrorFormatter } from './errors.js';
+import { buildSchema } from './schema.js';
+
+export const graphqlPath = '/graphql';
+
+export interface GraphQLEndpoint {
+  middleware: RequestHandler;
+  /** Closes every subscription socket with 1001 Going Away and stops Apollo. */
+  stop(): Promise<void>;
+}
+
+export async function createGraphQLEndpoint(httpServer: HttpServer, tasks: TaskService, logger: Logger): Promise<GraphQLEndpoint> {
+  const schema = buildSchema();
+  const formatError = createErrorFormatter(logger);
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const context = (): GraphQLContext => ({ tasks });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: graphqlPath });
+  const wsHandle = useServer(
+    {
+      schema,
+      context,
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    formatError,
+    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+  });
+  await apollo.start();
+
+  return {
+    middleware: expressMiddleware(apollo, { context: async () => context() }),
+    async stop() {
+      await wsHandle.dispose();
+      await apollo.stop();
+    },
+  };
+}

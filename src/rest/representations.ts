@@ -1,0 +1,61 @@
+// The REST shapes of tasks and videos. Status is the seed's vocabulary: pending (PENDING and
+// RUNNING), done, failed, cancelled; progress and stage say more while pending.
+import { isTerminal, taskError, taskResources, type TaskView } from '../tasks/taskTypes.js';
+import { videoLinks, type VideoRecord } from '../videos/videoTypes.js';
+
+export type RestTaskStatus = 'pending' | 'done' | 'failed' | 'cancelled';
+
+export function restStatus(task: TaskView): RestTaskStatus {
+  switch (task.status) {
+    case 'SUCCEEDED': return 'done';
+    case 'FAILED': return 'failed';
+    case 'CANCELLED': return 'cancelled';
+    default: return 'pending';
+  }
+}
+
+export function taskPath(id: string): string {
+  return `/videos/tasks/${id}`;
+}
+
+export function taskBody(task: TaskView): Record<string, unknown> {
+  const error = taskError(task);
+  return {
+    id: task.id,
+    kind: task.kind,
+    status: restStatus(task),
+    done: isTerminal(task.status),
+    progress: task.progress,
+    stage: task.stage,
+    attempts: task.attempts,
+    version: task.version,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+    startedAt: task.startedAt?.toISOString() ?? null,
+    finishedAt: task.finishedAt?.toISOString() ?? null,
+    ...(error ? { error } : {}),
+    ...(task.status === 'SUCCEEDED' ? { resources: taskResources(task) } : {}),
+    links: [{ rel: 'self', href: taskPath(task.id) }],
+  };
+}
+
+export function videoBody(video: VideoRecord): Record<string, unknown> {
+  const links = videoLinks(video.id);
+  return {
+    id: video.id,
+    title: video.title,
+    plot: video.plot,
+    durationSeconds: video.durationSeconds,
+    width: video.width,
+    height: video.height,
+    sizeBytes: video.sizeBytes,
+    contentUrl: links.content,
+    posterUrl: links.poster,
+    createdAt: video.createdAt.toISOString(),
+    links: [
+      { rel: 'self', href: links.self },
+      { rel: 'content', href: links.content, type: 'video/mp4' },
+      { rel: 'poster', href: links.poster, type: 'image/jpeg' },
+    ],
+  };
+}
