@@ -1,0 +1,3 @@
+import { e2eSuite } from './support/e2eSuite.js';
+
+describe('end to end on PostgreSQL', () => e2eSuite('postgres'));

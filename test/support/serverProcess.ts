@@ -1,0 +1,39 @@
+// Runs `src/main.ts` as a real child process, the way `npm start` does, for crash tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname ?? '.', '../..');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+export function spawnServer(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | string>; stderr(): string; ready: Promise<string> } {
+  // node itself, not the tsx binary: tsx runs the program in a grandchild that SIGKILL would miss.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', RENDER_WIDTH: '320', RENDER_HEIGHT: '180', RENDER_FPS: '12', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+  });
+  return { child, exited, stderr: () => output, ready };
+}
+
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const { child, exited, stderr, ready } = spawnServer(env);
+  const url = await ready;
+  return { child, url, stderr, exited };
+}
