@@ -14,11 +14,16 @@ import { probesRouter } from './http/probes.js';
 import { createLogger, type Logger } from './logger.js';
 import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
 import { sendProblem } from './rest/problem.js';
-import { videosRouter } from './rest/videosRouter.js';
+import { taskRoutes } from './rest/taskRoutes.js';
+import { videoRoutes } from './rest/videoRoutes.js';
+import { IdempotencyStore } from './tasks/idempotency.js';
+import { Listing } from './tasks/listing.js';
 import type { Processors } from './tasks/processor.js';
+import { Purger } from './tasks/purger.js';
 import { TaskRunner } from './tasks/taskRunner.js';
 import { TaskService } from './tasks/taskService.js';
 import { TaskStore } from './tasks/taskStore.js';
+import { createDeleteVideoProcessor } from './videos/deleteVideoProcessor.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 
 export interface BuildOptions {
@@ -32,7 +37,11 @@ export interface BuildOptions {
 export interface App {
   /** Listens, migrates, starts the runner; resolves with the base URL once ready. */
   start(): Promise<string>;
-  stop(): Promise<void>;
+  /**
+   * Stops taking new work, gives running tasks `graceMs` (default 0) to finish and puts the
+   * rest back to PENDING, closes subscriptions with 1001 Going Away, disconnects the database.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
   readonly url: string;
   /** Available once started. */
   readonly services: { tasks: TaskService; runner: TaskRunner; database: Database; events: EventBus };
@@ -61,10 +70,11 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   let runner: TaskRunner | null = null;
   let tasks: TaskService | null = null;
   let graphql: GraphQLEndpoint | null = null;
+  let purger: Purger | null = null;
 
   http.disable('x-powered-by');
   http.set('etag', false);
-  http.use(probesRouter(() => api !== null));
+  http.use(probesRouter(() => api !== null && (runner?.isAccepting ?? false)));
   http.use((req, res, next) => {
     if (api) return api(req, res, next);
     res.set('Retry-After', '1');
@@ -82,23 +92,34 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       const { applied } = await database.migrate();
       if (applied.length > 0) logger.info('applied migrations', { applied });
       const store = new TaskStore(database.prisma);
+      const idempotency = new IdempotencyStore(database.prisma);
       events = new MemoryEventBus();
       runner = new TaskRunner({
         store,
         events,
-        processors: { CREATE_VIDEO: createVideoProcessor(mediaDir, config.render), ...options.processors },
+        processors: {
+          CREATE_VIDEO: createVideoProcessor(mediaDir, config.render),
+          DELETE_VIDEO: createDeleteVideoProcessor(mediaDir, (id) => store.findVideo(id)),
+          ...options.processors,
+        },
         concurrency: config.workerConcurrency,
         progressIntervalMs: config.progressIntervalMs,
+        retry: config.retry,
         logger,
       });
-      tasks = new TaskService(store, events, runner);
+      tasks = new TaskService({
+        store, idempotency, events, runner, listing: new Listing(database.prisma), retentionMs: config.taskRetentionMs,
+      });
+      purger = new Purger(store, idempotency, { retentionMs: config.taskRetentionMs, intervalMs: config.purgeIntervalMs, logger });
       graphql = await createGraphQLEndpoint(server, tasks, logger);
       const routes = express.Router();
       routes.use(graphqlPath, express.json({ limit: '1mb' }), graphql.middleware);
-      routes.use(videosRouter(tasks, mediaDir));
+      routes.use(taskRoutes(tasks));
+      routes.use(videoRoutes(tasks, mediaDir));
       routes.use(notFoundHandler);
       routes.use(restErrorHandler(logger));
       await runner.start();
+      purger.start();
       api = routes;
       logger.info('longrun ready', { url, database: database.kind, dataDir: config.dataDir });
       return url;
@@ -108,11 +129,14 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     }
   }
 
-  async function stop(): Promise<void> {
-    api = null;
+  async function stop({ graceMs = 0 } = {}): Promise<void> {
+    // No new connections; requests on open ones are still served (reads, subscriptions) while
+    // running tasks get their grace period, but new tasks are refused (503, UNAVAILABLE).
     const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     server.closeIdleConnections();
-    await runner?.stop();
+    await purger?.stop();
+    await runner?.stop(graceMs);
+    api = null;
     await graphql?.stop();
     server.closeAllConnections();
     await closed;
@@ -120,6 +144,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     await database?.close();
     await lock?.release();
     runner = null;
+    purger = null;
     graphql = null;
     events = null;
     database = null;

@@ -8,6 +8,16 @@ export interface RenderSettings {
   width: number;
   height: number;
   fps: number;
+  /** Default: the static ffmpeg shipped by @ffmpeg-installer/ffmpeg. */
+  ffmpegPath?: string;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Backoff before the second attempt; it doubles per attempt up to capMs, with jitter. */
+  baseMs: number;
+  capMs: number;
 }
 
 export interface Config {
@@ -21,6 +31,13 @@ export interface Config {
   /** Minimum time between two published progress changes of one task. */
   progressIntervalMs: number;
   render: RenderSettings;
+  retry: RetryPolicy;
+  /** Finished tasks are kept this long (shown as expiresAt), then purged. */
+  taskRetentionMs: number;
+  /** How often the purge of expired tasks and idempotency keys runs. */
+  purgeIntervalMs: number;
+  /** On SIGTERM/SIGINT, how long running tasks may go on before they are put back to PENDING. */
+  shutdownGraceMs: number;
   logLevel: LogLevel;
 }
 
@@ -65,7 +82,16 @@ export function loadConfig(env: Env = process.env): Config {
       width: evenInteger(env, 'RENDER_WIDTH', 1280),
       height: evenInteger(env, 'RENDER_HEIGHT', 720),
       fps: integer(env, 'RENDER_FPS', 24, 1, 60),
+      ...(env.FFMPEG_PATH ? { ffmpegPath: env.FFMPEG_PATH } : {}),
     },
+    retry: {
+      maxAttempts: integer(env, 'RETRY_MAX_ATTEMPTS', 3, 1, 100),
+      baseMs: integer(env, 'RETRY_BASE_MS', 1000, 0, 3_600_000),
+      capMs: integer(env, 'RETRY_CAP_MS', 60_000, 0, 86_400_000),
+    },
+    taskRetentionMs: integer(env, 'TASK_RETENTION_SECONDS', 7 * 24 * 3600, 1, 10 * 365 * 24 * 3600) * 1000,
+    purgeIntervalMs: integer(env, 'PURGE_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 3600) * 1000,
     logLevel,
   };
 }

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
-    app.stop().then(
+    app.stop({ graceMs: config.shutdownGraceMs }).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error('error while stopping', { error });

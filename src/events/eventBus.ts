@@ -11,5 +11,7 @@ export interface EventBus {
   publish(task: TaskView): void;
   /** Calls listener for every change of one task; returns the unsubscribe function. */
   subscribe(taskId: string, listener: TaskListener): () => void;
+  /** Calls listener for every change of every task (feeds, dashboards). */
+  subscribeAll(listener: TaskListener): () => void;
   close(): Promise<void>;
 }

@@ -3,12 +3,18 @@ import type { TaskView } from '../tasks/taskTypes.js';
 
 export class MemoryEventBus implements EventBus {
   private readonly listeners = new Map<string, Set<TaskListener>>();
+  private readonly everything = new Set<TaskListener>();
 
   publish(task: TaskView): void {
-    const set = this.listeners.get(task.id);
-    if (!set) return;
     // Copy first: a listener may unsubscribe itself while we iterate.
-    for (const listener of [...set]) listener(task);
+    const set = this.listeners.get(task.id);
+    if (set) for (const listener of [...set]) listener(task);
+    for (const listener of [...this.everything]) listener(task);
+  }
+
+  subscribeAll(listener: TaskListener): () => void {
+    this.everything.add(listener);
+    return () => this.everything.delete(listener);
   }
 
   subscribe(taskId: string, listener: TaskListener): () => void {
@@ -28,5 +34,6 @@ export class MemoryEventBus implements EventBus {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.everything.clear();
   }
 }

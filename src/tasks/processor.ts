@@ -2,7 +2,7 @@ import type { TaskKind, TaskView } from './taskTypes.js';
 import type { NewVideo } from '../videos/videoTypes.js';
 
 export interface ProcessorContext {
-  /** Fires when the task must stop (server shutting down, later: cancel). */
+  /** Fires when the task must stop: cancelled, or the server is shutting down. */
   signal: AbortSignal;
   /** Reports progress as a fraction 0..1 and the current step; cheap to call often. */
   progress(fraction: number, stage?: string): void;
@@ -10,7 +10,10 @@ export interface ProcessorContext {
 
 /** What the runner stores together with the task's completion, in one transaction. */
 export interface ProcessorOutcome {
+  /** CREATE_VIDEO: the video to store. */
   video?: NewVideo;
+  /** DELETE_VIDEO: the video row to delete (its files are gone already). */
+  deletedVideoId?: string;
 }
 
 /**

@@ -1,11 +1,15 @@
 // The protocol-free API of tasks and videos. GraphQL and REST both call this, so they agree.
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
 import { parseCreateVideoInput } from '../videos/createVideoInput.js';
 import type { VideoRecord } from '../videos/videoTypes.js';
+import { FeedWatch } from './feedWatch.js';
+import { checkIdempotencyKey, type IdempotencyStore } from './idempotency.js';
+import { matchesFilter, type Listing, type TaskFilter } from './listing.js';
+import type { Page, PageRequest } from './paging.js';
 import type { TaskRunner } from './taskRunner.js';
-import type { TaskStore } from './taskStore.js';
-import type { TaskView } from './taskTypes.js';
+import type { TaskStore, Tx } from './taskStore.js';
+import { isTerminal, type TaskView } from './taskTypes.js';
 import { TaskWatch } from './taskWatch.js';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,20 +19,44 @@ export function isWellFormedId(id: string): boolean {
   return uuidPattern.test(id);
 }
 
+export const maxWaitSeconds = 30;
+
+export interface TaskServiceOptions {
+  store: TaskStore;
+  idempotency: IdempotencyStore;
+  listing: Listing;
+  events: EventBus;
+  runner: TaskRunner;
+  /** How long finished tasks are kept before the purge removes them. */
+  retentionMs: number;
+}
+
+export interface IdempotencyOptions {
+  key?: string | null | undefined;
+  /** Where the key came from, to name it in an error (header or argument). */
+  field: string;
+  in?: 'header';
+}
+
 export class TaskService {
-  constructor(
-    private readonly store: TaskStore,
-    private readonly events: EventBus,
-    private readonly runner: TaskRunner,
-  ) {}
+  private readonly store: TaskStore;
+  private readonly events: EventBus;
+  private readonly runner: TaskRunner;
+
+  constructor(private readonly options: TaskServiceOptions) {
+    ({ store: this.store, events: this.events, runner: this.runner } = options);
+  }
 
   /** Validates, stores the task, and hands it to the runner once the row is committed. */
-  async createVideoTask(rawInput: unknown): Promise<TaskView> {
+  async createVideoTask(rawInput: unknown, idempotency?: IdempotencyOptions): Promise<TaskView> {
     const input = parseCreateVideoInput(rawInput);
-    const task = await this.store.insert('CREATE_VIDEO', { ...input });
-    this.events.publish(task);
-    this.runner.enqueue(task.id);
-    return task;
+    return this.submit('createVideo', input, idempotency, (tx) => this.store.insert('CREATE_VIDEO', { ...input }, tx));
+  }
+
+  /** Starts deleting a video; a video has at most one deletion under way. */
+  async deleteVideoTask(videoId: string, idempotency?: IdempotencyOptions): Promise<TaskView> {
+    if (!isWellFormedId(videoId)) throw new NotFoundError('video', videoId);
+    return this.submit('deleteVideo', { videoId }, idempotency, (tx) => this.store.insertDeletion(videoId, tx));
   }
 
   async findTask(id: string): Promise<TaskView | null> {
@@ -51,11 +79,49 @@ export class TaskService {
     return video;
   }
 
+  listTasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskView>> {
+    return this.options.listing.tasks(filter, page);
+  }
+
+  listVideos(page: PageRequest): Promise<Page<VideoRecord>> {
+    return this.options.listing.videos(page);
+  }
+
   /**
-   * Follows one task: its current state, then every change, ending after the terminal state.
-   * Subscribes before reading so no change between the read and the subscription is missed.
+   * A PENDING task ends CANCELLED at once. A RUNNING one is stopped (its processor's signal
+   * fires) and this waits, briefly, for it to end. A finished task is a conflict.
    */
-  async watch(id: string): Promise<AsyncIterableIterator<TaskView>> {
+  async cancelTask(id: string): Promise<TaskView> {
+    const task = await this.getTask(id);
+    if (task.status === 'PENDING') {
+      const cancelled = await this.store.cancelPending(id);
+      if (cancelled) {
+        this.events.publish(cancelled);
+        return cancelled;
+      }
+    } else if (isTerminal(task.status)) {
+      throw this.finishedConflict(task);
+    }
+    const requested = await this.store.requestCancel(id);
+    if (requested) this.events.publish(requested);
+    this.runner.cancel(id);
+    const final = (await this.waitForTask(id, 5_000)) ?? task;
+    if (isTerminal(final.status) && final.status !== 'CANCELLED') throw this.finishedConflict(final);
+    return final;
+  }
+
+  /** Removes a finished task's record (its video, if any, stays). */
+  async removeTask(id: string): Promise<void> {
+    if (!isWellFormedId(id)) throw new NotFoundError('task', id);
+    await this.store.remove(id);
+  }
+
+  /**
+   * Follows one task: its current state (unless the client has `afterVersion` already), then
+   * every change, ending after the terminal state. Subscribes before reading, so no change
+   * between the read and the subscription is missed.
+   */
+  async watch(id: string, afterVersion = 0): Promise<AsyncIterableIterator<TaskView>> {
     if (!isWellFormedId(id)) throw new NotFoundError('task', id);
     const early: TaskView[] = [];
     let watch: TaskWatch | null = null;
@@ -71,8 +137,81 @@ export class TaskService {
       unsubscribe();
       throw new NotFoundError('task', id);
     }
-    watch = new TaskWatch(current, unsubscribe);
+    watch = new TaskWatch(current, unsubscribe, afterVersion);
     for (const task of early) watch.push(task);
     return watch;
+  }
+
+  /** Every change of every task that matches the filter, from now on. */
+  watchAll(filter: TaskFilter): AsyncIterableIterator<TaskView> {
+    let feed: FeedWatch | null = null;
+    const unsubscribe = this.events.subscribeAll((task) => feed?.push(task));
+    feed = new FeedWatch((task) => matchesFilter(filter, task), unsubscribe);
+    return feed;
+  }
+
+  /**
+   * The task once it is done, or its latest state when `timeoutMs` runs out (or `signal`
+   * fires); null for an unknown task. Driven by events, not by polling.
+   */
+  async waitForTask(id: string, timeoutMs: number, signal?: AbortSignal): Promise<TaskView | null> {
+    if (!isWellFormedId(id)) return null;
+    let watch: AsyncIterableIterator<TaskView>;
+    try {
+      watch = await this.watch(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const stop = new Promise<'stop'>((resolve) => {
+      timer = setTimeout(() => resolve('stop'), timeoutMs);
+      signal?.addEventListener('abort', () => resolve('stop'), { once: true });
+    });
+    let latest: TaskView | null = null;
+    try {
+      for (;;) {
+        const next = await Promise.race([watch.next(), stop]);
+        if (next === 'stop' || next.done) break;
+        latest = next.value;
+        if (isTerminal(latest.status)) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      await watch.return?.();
+    }
+    return latest ?? this.store.find(id);
+  }
+
+  static checkWaitSeconds(seconds: number, field: string): number {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > maxWaitSeconds) {
+      throw new ValidationError([{ field, message: `must be an integer from 0 to ${maxWaitSeconds}` }]);
+    }
+    return seconds;
+  }
+
+  /** When the purge will remove this task: retention after it finished; null while under way. */
+  expiresAt(task: TaskView): Date | null {
+    return task.finishedAt ? new Date(task.finishedAt.getTime() + this.options.retentionMs) : null;
+  }
+
+  private async submit(scope: string, request: unknown, idempotency: IdempotencyOptions | undefined, create: (tx: Tx) => Promise<TaskView>): Promise<TaskView> {
+    if (!this.runner.isAccepting) throw new UnavailableError('The server is shutting down and takes no new tasks; try again shortly.');
+    let task: TaskView;
+    if (idempotency?.key !== undefined && idempotency.key !== null) {
+      checkIdempotencyKey(idempotency.key, idempotency.field, idempotency.in);
+      const result = await this.options.idempotency.createOnce({ scope, key: idempotency.key, request }, create);
+      if (result.replayed) return result.task;
+      task = result.task;
+    } else {
+      task = await this.store.prisma.$transaction(create);
+    }
+    this.events.publish(task);
+    this.runner.enqueue(task.id);
+    return task;
+  }
+
+  private finishedConflict(task: TaskView): ConflictError {
+    return new ConflictError(`Task ${task.id} is already ${task.status}; a finished task cannot be cancelled.`, { taskId: task.id, status: task.status });
   }
 }

@@ -1,114 +1,175 @@
-// Every database statement about tasks. Writes that move a task are conditional on its current
-// status, so a stale writer can never move a task backwards or touch a finished one.
+// Every statement that moves a task. Each is conditional on the task's current status, so a
+// stale writer can never move a task backwards or touch a finished one; each bumps `version`.
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { TaskKind, TaskView } from './taskTypes.js';
-import type { TaskFailureInfo } from './processor.js';
-import type { NewVideo } from '../videos/videoTypes.js';
+import type { NewVideo, VideoRecord } from '../videos/videoTypes.js';
+import type { ProcessorOutcome, TaskFailureInfo } from './processor.js';
+import { terminalStatuses, type TaskKind, type TaskStatus, type TaskView } from './taskTypes.js';
 
-const withVideo = { video: true } as const;
+export const withVideo = { video: true } as const;
 
-function isRecordNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2025';
+export type Tx = Prisma.TransactionClient;
+
+export function isPrismaError(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
-export class TaskStore {
-  constructor(private readonly prisma: PrismaClient) {}
+/** Raised inside a transaction to roll it back when the task moved on meanwhile. */
+class TaskMovedOn extends Error {}
 
-  insert(kind: TaskKind, input: Prisma.InputJsonValue): Promise<TaskView> {
-    return this.prisma.task.create({ data: { kind, input }, include: withVideo });
+export class TaskStore {
+  constructor(readonly prisma: PrismaClient) {}
+
+  insert(kind: TaskKind, input: Prisma.InputJsonValue, tx: Tx = this.prisma): Promise<TaskView> {
+    return tx.task.create({ data: { kind, input }, include: withVideo });
   }
 
   find(id: string): Promise<TaskView | null> {
     return this.prisma.task.findUnique({ where: { id }, include: withVideo });
   }
 
-  findVideo(id: string) {
+  findVideo(id: string): Promise<VideoRecord | null> {
     return this.prisma.video.findUnique({ where: { id } });
   }
 
-  /** PENDING -> RUNNING for this owner; null when the task is no longer PENDING. */
+  /**
+   * Creates a DELETE_VIDEO task and marks the video as being deleted by it, in one
+   * transaction; a video can have one deletion under way at a time.
+   */
+  async insertDeletion(videoId: string, tx: Tx): Promise<TaskView> {
+    const task = await this.insert('DELETE_VIDEO', { videoId }, tx);
+    const { count } = await tx.video.updateMany({ where: { id: videoId, deletingTaskId: null }, data: { deletingTaskId: task.id } });
+    if (count === 1) return task;
+    const video = await tx.video.findUnique({ where: { id: videoId } });
+    if (!video) throw new NotFoundError('video', videoId);
+    throw new ConflictError(`Video ${videoId} is already being deleted by task ${video.deletingTaskId}.`, { taskId: video.deletingTaskId });
+  }
+
+  /** PENDING (and due) -> RUNNING for this owner; null when the task is not ours to run. */
   claim(id: string, ownerId: string): Promise<TaskView | null> {
-    return this.updateIf(id, 'PENDING', {
-      status: 'RUNNING',
-      ownerId,
-      attempts: { increment: 1 },
-      progress: 0,
-      stage: 'starting',
-      startedAt: new Date(),
+    return this.updateIf({ id, status: 'PENDING', OR: [{ runAfter: null }, { runAfter: { lte: new Date() } }] }, {
+      status: 'RUNNING', ownerId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), runAfter: null,
     });
   }
 
   updateProgress(id: string, progress: number, stage: string): Promise<TaskView | null> {
-    return this.updateIf(id, 'RUNNING', { progress, stage });
+    return this.updateIf({ id, status: 'RUNNING' }, { progress, stage });
   }
 
-  async succeed(id: string, video: NewVideo | undefined): Promise<TaskView | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const created = video ? await tx.video.create({ data: video }) : null;
-      try {
-        return await tx.task.update({
-          where: { id, status: 'RUNNING' },
-          data: {
-            status: 'SUCCEEDED', progress: 1, stage: 'done', finishedAt: new Date(), ownerId: null,
-            version: { increment: 1 }, ...(created ? { videoId: created.id } : {}),
-          },
-          include: withVideo,
-        });
-      } catch (error) {
-        // Rolls the video back with the transaction: a task that is no longer ours gets none.
-        if (isRecordNotFound(error)) throw new TaskNoLongerRunning(id);
-        throw error;
-      }
-    }).catch((error: unknown) => {
-      if (error instanceof TaskNoLongerRunning) return null;
-      throw error;
+  /** Stores what the processor produced and completes the task, all or nothing. */
+  succeed(id: string, outcome: ProcessorOutcome): Promise<TaskView | null> {
+    return this.inTransaction(async (tx) => {
+      const created = outcome.video ? await tx.video.create({ data: outcome.video satisfies NewVideo }) : null;
+      if (outcome.deletedVideoId) await tx.video.deleteMany({ where: { id: outcome.deletedVideoId } });
+      return this.finish(tx, id, 'RUNNING', {
+        status: 'SUCCEEDED', progress: 1, stage: 'done', ...(created ? { videoId: created.id } : {}),
+      });
     });
   }
 
   fail(id: string, failure: TaskFailureInfo): Promise<TaskView | null> {
-    return this.updateIf(id, 'RUNNING', {
-      status: 'FAILED', stage: 'failed', finishedAt: new Date(), ownerId: null,
+    return this.inTransaction((tx) => this.finish(tx, id, 'RUNNING', {
+      status: 'FAILED', stage: 'failed', errorCode: failure.code, errorMessage: failure.message, errorRetryable: failure.retryable,
+    }));
+  }
+
+  /** RUNNING -> PENDING after a retryable failure, not to run before `runAfter`. */
+  scheduleRetry(id: string, runAfter: Date, failure: TaskFailureInfo): Promise<TaskView | null> {
+    return this.updateIf({ id, status: 'RUNNING' }, {
+      status: 'PENDING', stage: 'retrying', ownerId: null, runAfter,
       errorCode: failure.code, errorMessage: failure.message, errorRetryable: failure.retryable,
     });
   }
 
-  /** RUNNING -> PENDING (shutdown or recovery); the next claim counts a new attempt. */
-  requeue(id: string): Promise<TaskView | null> {
-    return this.updateIf(id, 'RUNNING', { status: 'PENDING', stage: 'queued', ownerId: null, progress: 0 });
+  cancelPending(id: string): Promise<TaskView | null> {
+    return this.inTransaction((tx) => this.finish(tx, id, 'PENDING', { status: 'CANCELLED', stage: 'cancelled' }));
   }
 
-  /** Tasks left RUNNING by a process that is gone go back to PENDING. */
-  async requeueAllRunning(): Promise<number> {
+  /** Records the wish durably, so a crash before the runner stops the task still cancels it. */
+  requestCancel(id: string): Promise<TaskView | null> {
+    return this.updateIf({ id, status: 'RUNNING', cancelRequestedAt: null }, { cancelRequestedAt: new Date() });
+  }
+
+  cancelRunning(id: string): Promise<TaskView | null> {
+    return this.inTransaction((tx) => this.finish(tx, id, 'RUNNING', { status: 'CANCELLED', stage: 'cancelled' }));
+  }
+
+  /** RUNNING -> PENDING (shutdown); the next claim counts a new attempt. */
+  requeue(id: string): Promise<TaskView | null> {
+    return this.updateIf({ id, status: 'RUNNING' }, { status: 'PENDING', stage: 'queued', ownerId: null, progress: 0 });
+  }
+
+  /**
+   * Recovery at start: tasks left RUNNING by a process that is gone go back to PENDING,
+   * except those whose cancel was asked for, which end CANCELLED.
+   */
+  async recoverRunning(): Promise<{ requeued: number; cancelled: number }> {
+    let cancelled = 0;
+    const toCancel = await this.prisma.task.findMany({ where: { status: 'RUNNING', cancelRequestedAt: { not: null } }, select: { id: true } });
+    for (const { id } of toCancel) if (await this.cancelRunning(id)) cancelled++;
     const { count } = await this.prisma.task.updateMany({
       where: { status: 'RUNNING' },
       data: { status: 'PENDING', stage: 'queued', ownerId: null, progress: 0, version: { increment: 1 } },
     });
+    return { requeued: count, cancelled };
+  }
+
+  async pending(): Promise<{ id: string; runAfter: Date | null }[]> {
+    return this.prisma.task.findMany({
+      where: { status: 'PENDING' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, runAfter: true },
+    });
+  }
+
+  /** Deletes a finished task's record; a task still under way is a conflict. */
+  async remove(id: string): Promise<void> {
+    const { count } = await this.prisma.task.deleteMany({ where: { id, status: { in: [...terminalStatuses] } } });
+    if (count === 1) return;
+    const task = await this.prisma.task.findUnique({ where: { id }, select: { status: true } });
+    if (!task) throw new NotFoundError('task', id);
+    throw new ConflictError(`Task ${id} is ${task.status}; only a finished task can be removed.`, { taskId: id, status: task.status });
+  }
+
+  /** Removes finished tasks that finished before `finishedBefore`; returns how many. */
+  async purgeFinished(finishedBefore: Date): Promise<number> {
+    const { count } = await this.prisma.task.deleteMany({
+      where: { status: { in: [...terminalStatuses] }, finishedAt: { lt: finishedBefore } },
+    });
     return count;
   }
 
-  async pendingIds(): Promise<string[]> {
-    const rows = await this.prisma.task.findMany({
-      where: { status: 'PENDING' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true },
-    });
-    return rows.map((row) => row.id);
-  }
-
-  private async updateIf(id: string, status: TaskView['status'], data: Prisma.TaskUpdateInput): Promise<TaskView | null> {
+  private async finish(tx: Tx, id: string, from: TaskStatus, data: Prisma.TaskUpdateInput): Promise<TaskView> {
     try {
-      return await this.prisma.task.update({
-        where: { id, status },
-        data: { ...data, version: { increment: 1 } },
+      const task = await tx.task.update({
+        where: { id, status: from },
+        data: { ...data, finishedAt: new Date(), ownerId: null, runAfter: null, version: { increment: 1 } },
         include: withVideo,
       });
+      // A deletion that did not succeed lets go of its video.
+      if (task.kind === 'DELETE_VIDEO' && task.status !== 'SUCCEEDED') {
+        await tx.video.updateMany({ where: { deletingTaskId: id }, data: { deletingTaskId: null } });
+      }
+      return task;
     } catch (error) {
-      if (isRecordNotFound(error)) return null;
+      if (isPrismaError(error, 'P2025')) throw new TaskMovedOn();
       throw error;
     }
   }
-}
 
-class TaskNoLongerRunning extends Error {
-  constructor(id: string) {
-    super(`task ${id} is no longer RUNNING`);
+  private async inTransaction(work: (tx: Tx) => Promise<TaskView>): Promise<TaskView | null> {
+    try {
+      return await this.prisma.$transaction(work);
+    } catch (error) {
+      if (error instanceof TaskMovedOn) return null;
+      throw error;
+    }
+  }
+
+  private async updateIf(where: Prisma.TaskWhereUniqueInput, data: Prisma.TaskUpdateInput): Promise<TaskView | null> {
+    try {
+      return await this.prisma.task.update({ where, data: { ...data, version: { increment: 1 } }, include: withVideo });
+    } catch (error) {
+      if (isPrismaError(error, 'P2025')) return null;
+      throw error;
+    }
   }
 }

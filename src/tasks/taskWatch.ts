@@ -10,9 +10,15 @@ export class TaskWatch implements AsyncIterableIterator<TaskView> {
   private finished = false;
   private waiter: ((result: IteratorResult<TaskView>) => void) | null = null;
 
-  /** `unsubscribe` detaches from the event source; it is called once the stream ends. */
-  constructor(current: TaskView, private readonly unsubscribe: () => void) {
-    this.pending = current;
+  /**
+   * `current` is sent first unless the client already has it (`afterVersion`, after a
+   * reconnect); a stream that starts on a finished task the client has seen ends at once.
+   * `unsubscribe` detaches from the event source; it is called once the stream ends.
+   */
+  constructor(current: TaskView, private readonly unsubscribe: () => void, afterVersion = 0) {
+    this.lastVersion = afterVersion;
+    this.pending = current.version > afterVersion ? current : null;
+    if (!this.pending && isTerminal(current.status)) this.end();
   }
 
   /** Feed from the event source. */

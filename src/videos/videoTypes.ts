@@ -4,7 +4,7 @@ import type { Video } from '../generated/prisma/client.js';
 export type VideoRecord = Video;
 
 /** What a processor hands back for the runner to store with the task's completion. */
-export type NewVideo = Omit<Video, 'id' | 'createdAt'>;
+export type NewVideo = Omit<Video, 'id' | 'createdAt' | 'deletingTaskId'>;
 
 export function videoLinks(id: string): { self: string; content: string; poster: string } {
   const self = `/videos/${id}`;

@@ -1,0 +1,72 @@
+// Idempotency-Key handling: the first request under a key creates the task and remembers a
+// hash of the request in the same transaction; a replay with the same request gets that task
+// back, a different request under the same key is refused. Keys live 24 hours.
+import { createHash } from 'node:crypto';
+import { IdempotencyKeyReusedError, ValidationError } from '../errors.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { isPrismaError, withVideo, type Tx } from './taskStore.js';
+import type { TaskView } from './taskTypes.js';
+
+export const idempotencyKeyTtlMs = 24 * 3600 * 1000;
+const keyPattern = /^[\x21-\x7e]{1,255}$/;
+
+export function checkIdempotencyKey(key: string, field: string, location?: 'header'): void {
+  if (!keyPattern.test(key)) {
+    throw new ValidationError([{ field, message: 'must be 1 to 255 visible ASCII characters', ...(location ? { in: location } : {}) }]);
+  }
+}
+
+export function requestHash(request: unknown): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+}
+
+export interface Replayable {
+  scope: string;
+  key: string;
+  /** The request as parsed, defaults applied, so equivalent requests hash alike. */
+  request: unknown;
+}
+
+export class IdempotencyStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Runs `create` once per (scope, key); returns the task and whether it was a replay. */
+  async createOnce(once: Replayable, create: (tx: Tx) => Promise<TaskView>): Promise<{ task: TaskView; replayed: boolean }> {
+    const hash = requestHash(once.request);
+    const earlier = await this.replay(once, hash);
+    if (earlier) return { task: earlier, replayed: true };
+    try {
+      const task = await this.prisma.$transaction(async (tx) => {
+        const created = await create(tx);
+        await tx.idempotencyKey.create({ data: { scope: once.scope, key: once.key, requestHash: hash, taskId: created.id } });
+        return created;
+      });
+      return { task, replayed: false };
+    } catch (error) {
+      // Another request with the same key committed first: answer as its replay.
+      if (!isPrismaError(error, 'P2002')) throw error;
+      const winner = await this.replay(once, hash);
+      if (!winner) throw error;
+      return { task: winner, replayed: true };
+    }
+  }
+
+  async purgeExpired(now = Date.now()): Promise<number> {
+    const { count } = await this.prisma.idempotencyKey.deleteMany({ where: { createdAt: { lt: new Date(now - idempotencyKeyTtlMs) } } });
+    return count;
+  }
+
+  private async replay(once: Replayable, hash: string): Promise<TaskView | null> {
+    const row = await this.prisma.idempotencyKey.findUnique({
+      where: { scope_key: { scope: once.scope, key: once.key } },
+      include: { task: { include: withVideo } },
+    });
+    if (!row) return null;
+    if (row.createdAt.getTime() < Date.now() - idempotencyKeyTtlMs) {
+      await this.prisma.idempotencyKey.deleteMany({ where: { scope: once.scope, key: once.key, createdAt: row.createdAt } });
+      return null;
+    }
+    if (row.requestHash !== hash) throw new IdempotencyKeyReusedError(once.key);
+    return row.task;
+  }
+}
