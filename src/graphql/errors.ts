@@ -1,12 +1,13 @@
 // Expected errors keep a stable extensions.code; anything else is logged and masked.
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError, ConflictError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export function toGraphQLError(error: AppError): GraphQLError {
   const extensions: Record<string, unknown> = { code: error.code };
   if (error instanceof ValidationError) extensions.fields = error.fields;
+  if (error instanceof ConflictError) Object.assign(extensions, error.details);
   return new GraphQLError(error.message, { extensions });
 }
 

@@ -1,20 +1,42 @@
-import type { Resolvers } from '../generated/graphql.js';
+import type { Resolvers, TaskFilter as GraphQLTaskFilter } from '../generated/graphql.js';
+import type { TaskFilter } from '../tasks/listing.js';
+import { pollAfterSeconds } from '../tasks/pollHint.js';
+import { TaskService } from '../tasks/taskService.js';
 import { isTerminal, taskError, taskResources, type TaskView } from '../tasks/taskTypes.js';
 import { videoLinks } from '../videos/videoTypes.js';
+import { toConnection } from './connections.js';
 import { DateTimeScalar } from './dateTimeScalar.js';
+
+function taskFilter(filter: GraphQLTaskFilter | null | undefined): TaskFilter {
+  return { statuses: filter?.status ?? undefined, kind: filter?.kind ?? undefined };
+}
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     task: (_parent, { id }, { tasks }) => tasks.findTask(id),
     video: (_parent, { id }, { tasks }) => tasks.findVideo(id),
+    tasks: async (_parent, { filter, first, after }, { tasks }) => toConnection(await tasks.listTasks(taskFilter(filter), { first, after }), after),
+    videos: async (_parent, { first, after }, { tasks }) => toConnection(await tasks.listVideos({ first, after }), after),
+    waitForTask: (_parent, { id, timeoutSeconds }, { tasks }) =>
+      tasks.waitForTask(id, TaskService.checkWaitSeconds(timeoutSeconds ?? 30, 'timeoutSeconds') * 1000),
   },
   Mutation: {
-    createVideoTask: (_parent, { input }, { tasks }) => tasks.createVideoTask(input),
+    createVideoTask: (_parent, { input, idempotencyKey }, { tasks }) => tasks.createVideoTask(input, { key: idempotencyKey, field: 'idempotencyKey' }),
+    deleteVideoTask: (_parent, { videoId, idempotencyKey }, { tasks }) => tasks.deleteVideoTask(videoId, { key: idempotencyKey, field: 'idempotencyKey' }),
+    cancelTask: (_parent, { id }, { tasks }) => tasks.cancelTask(id),
+    removeTask: async (_parent, { id }, { tasks }) => {
+      await tasks.removeTask(id);
+      return id;
+    },
   },
   Subscription: {
     taskUpdated: {
-      subscribe: (_parent, { id }, { tasks }) => tasks.watch(id),
+      subscribe: (_parent, { id, afterVersion }, { tasks }) => tasks.watch(id, afterVersion ?? 0),
+      resolve: (task: TaskView) => task,
+    },
+    tasksUpdated: {
+      subscribe: (_parent, { filter }, { tasks }) => tasks.watchAll(taskFilter(filter)),
       resolve: (task: TaskView) => task,
     },
   },
@@ -22,6 +44,9 @@ export const resolvers: Resolvers = {
     done: (task) => isTerminal(task.status),
     error: (task) => taskError(task),
     resources: (task) => taskResources(task),
+    pollAfterSeconds: (task) => pollAfterSeconds(task),
+    cancelRequested: (task) => task.cancelRequestedAt !== null,
+    expiresAt: (task, _args, { tasks }) => tasks.expiresAt(task),
   },
   Video: {
     contentUrl: (video) => videoLinks(video.id).content,
@@ -34,5 +59,7 @@ export const resolvers: Resolvers = {
         { rel: 'poster', href: links.poster },
       ];
     },
+    status: (video) => (video.deletingTaskId ? 'DELETING' : 'AVAILABLE'),
+    deletionTask: (video, _args, { tasks }) => (video.deletingTaskId ? tasks.findTask(video.deletingTaskId) : null),
   },
 };

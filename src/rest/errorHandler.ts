@@ -1,7 +1,7 @@
 // Turns every error into problem+json: the service's expected errors by their code, the body
 // parser's by its type, and anything else masked as 500 (and logged).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError, ConflictError, IdempotencyKeyReusedError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { fieldErrors, sendProblem, type Problem } from './problem.js';
 
@@ -38,11 +38,14 @@ export function restErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof AppError) {
+      if (error.code === 'UNAVAILABLE') res.set('Retry-After', '5');
       return sendProblem(res, {
-        status: statusOf[error.code],
+        // An Idempotency-Key reused for another request: 422, as draft-ietf-httpapi-idempotency-key-header says.
+        status: error instanceof IdempotencyKeyReusedError ? 422 : statusOf[error.code],
         code: error.code,
         detail: error.message,
         ...(error instanceof ValidationError ? { errors: fieldErrors(error.fields) } : {}),
+        ...(error instanceof ConflictError ? { extra: error.details } : {}),
       }, req.originalUrl);
     }
     const parserProblem = bodyParserProblem(error);

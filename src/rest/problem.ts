@@ -8,11 +8,13 @@ export interface Problem {
   status: number;
   code: string;
   detail: string;
-  errors?: (FieldError & { pointer: string })[];
+  errors?: (FieldError & { pointer?: string })[];
+  /** Extension members, e.g. the id of the task in the way of a conflict. */
+  extra?: Record<string, unknown>;
 }
 
 export function sendProblem(res: Response, problem: Problem, instance?: string): void {
-  const { status, code, detail, errors } = problem;
+  const { status, code, detail, errors, extra } = problem;
   res
     .status(status)
     .type('application/problem+json')
@@ -22,12 +24,14 @@ export function sendProblem(res: Response, problem: Problem, instance?: string):
       status,
       detail,
       code,
+      ...extra,
       ...(instance ? { instance } : {}),
       ...(errors ? { errors } : {}),
     }));
 }
 
-export function fieldErrors(fields: FieldError[]): (FieldError & { pointer: string })[] {
-  // JSON Pointer into the request body (RFC 6901), as RFC 9457's own example does.
-  return fields.map((f) => ({ ...f, pointer: `#/${f.field.replace(/~/g, '~0').replace(/\//g, '~1')}` }));
+export function fieldErrors(fields: FieldError[]): (FieldError & { pointer?: string })[] {
+  // Body fields get a JSON Pointer (RFC 6901), as RFC 9457's own example does; query
+  // parameters and headers are named by `in`.
+  return fields.map((f) => (f.in ? f : { ...f, pointer: `#/${f.field.replace(/~/g, '~0').replace(/\//g, '~1')}` }));
 }

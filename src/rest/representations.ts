@@ -1,5 +1,6 @@
 // The REST shapes of tasks and videos. Status is the seed's vocabulary: pending (PENDING and
 // RUNNING), done, failed, cancelled; progress and stage say more while pending.
+import { pollAfterSeconds } from '../tasks/pollHint.js';
 import { isTerminal, taskError, taskResources, type TaskView } from '../tasks/taskTypes.js';
 import { videoLinks, type VideoRecord } from '../videos/videoTypes.js';
 
@@ -18,7 +19,7 @@ export function taskPath(id: string): string {
   return `/videos/tasks/${id}`;
 }
 
-export function taskBody(task: TaskView): Record<string, unknown> {
+export function taskBody(task: TaskView, expiresAt: Date | null): Record<string, unknown> {
   const error = taskError(task);
   return {
     id: task.id,
@@ -33,9 +34,15 @@ export function taskBody(task: TaskView): Record<string, unknown> {
     updatedAt: task.updatedAt.toISOString(),
     startedAt: task.startedAt?.toISOString() ?? null,
     finishedAt: task.finishedAt?.toISOString() ?? null,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    pollAfterSeconds: pollAfterSeconds(task),
+    cancelRequested: task.cancelRequestedAt !== null,
     ...(error ? { error } : {}),
     ...(task.status === 'SUCCEEDED' ? { resources: taskResources(task) } : {}),
-    links: [{ rel: 'self', href: taskPath(task.id) }],
+    links: [
+      { rel: 'self', href: taskPath(task.id) },
+      ...(isTerminal(task.status) ? [] : [{ rel: 'cancel', href: `${taskPath(task.id)}/cancel`, method: 'POST' }]),
+    ],
   };
 }
 
@@ -51,11 +58,13 @@ export function videoBody(video: VideoRecord): Record<string, unknown> {
     sizeBytes: video.sizeBytes,
     contentUrl: links.content,
     posterUrl: links.poster,
+    status: video.deletingTaskId ? 'deleting' : 'available',
     createdAt: video.createdAt.toISOString(),
     links: [
       { rel: 'self', href: links.self },
       { rel: 'content', href: links.content, type: 'video/mp4' },
       { rel: 'poster', href: links.poster, type: 'image/jpeg' },
+      ...(video.deletingTaskId ? [{ rel: 'deletion-task', href: taskPath(video.deletingTaskId) }] : []),
     ],
   };
 }

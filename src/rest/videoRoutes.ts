@@ -1,0 +1,47 @@
+// Videos: read, list, the media files (with Range), and DELETE as a task.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Router } from 'express';
+import { NotFoundError } from '../errors.js';
+import type { TaskService } from '../tasks/taskService.js';
+import { asyncHandler, methodNotAllowed } from './handlers.js';
+import { nextLink, pageParams } from './queryParams.js';
+import { videoBody } from './representations.js';
+import { idempotencyOf, sendAccepted } from './taskRoutes.js';
+
+export function videoRoutes(tasks: TaskService, mediaDir: string): Router {
+  const router = Router();
+
+  router.get('/videos', asyncHandler(async (req, res) => {
+    const page = await tasks.listVideos(pageParams(req));
+    if (page.nextCursor) res.set('Link', nextLink(req, page.nextCursor));
+    res.json({ items: page.items.map(videoBody), nextCursor: page.nextCursor });
+  }));
+  router.all('/videos', methodNotAllowed(['GET', 'HEAD']));
+
+  router.get('/videos/:id', asyncHandler(async (req, res) => {
+    res.json(videoBody(await tasks.getVideo(String(req.params.id))));
+  }));
+  // When a DELETE takes too long to do at once, it becomes a task (the seed's pattern).
+  router.delete('/videos/:id', asyncHandler(async (req, res) => {
+    sendAccepted(res, tasks, await tasks.deleteVideoTask(String(req.params.id), idempotencyOf(req)));
+  }));
+  router.all('/videos/:id', methodNotAllowed(['GET', 'HEAD', 'DELETE']));
+
+  const serveMedia = (pick: 'contentPath' | 'posterPath') => asyncHandler(async (req, res) => {
+    const video = await tasks.getVideo(String(req.params.id));
+    const file = path.resolve(mediaDir, video[pick]);
+    // The files go first when a video is deleted; the row follows a moment later.
+    if (!fs.existsSync(file)) throw new NotFoundError('media', video.id);
+    // send (under express) answers Range requests with 206 and Content-Range.
+    await new Promise<void>((resolve, reject) => {
+      res.sendFile(video[pick], { root: mediaDir, acceptRanges: true, lastModified: true, maxAge: '1h', immutable: true }, (error) => {
+        if (!error || res.headersSent) return resolve();
+        reject(error);
+      });
+    });
+  });
+  router.get('/videos/:id/content', serveMedia('contentPath'));
+  router.get('/videos/:id/poster', serveMedia('posterPath'));
+  return router;
+}
