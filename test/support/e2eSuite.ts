@@ -238,7 +238,7 @@ export function e2eSuite(kind: TestDatabaseKind): void {
       }
       const wrongMethod = await request(url, '/videos/tasks/zzz', { method: 'PUT' });
       expect(wrongMethod.status).toBe(405);
-      expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+      expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, DELETE');
     });
   });
 
