@@ -25,7 +25,7 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({
     processors: { CREATE_VIDEO: scriptedProcessor },
-    config: { workerConcurrency: 2, retry: { maxAttempts: 3, baseMs: 30, capMs: 120 } },
+    config: { workerConcurrency: 2, retry: { maxAttempts: 3, baseMs: 200, capMs: 400 } },
   });
 });
 afterAll(() => t.cleanup());
@@ -76,7 +76,10 @@ describe('failure and retry', () => {
     expect(last).toMatchObject({ status: 'SUCCEEDED', attempts: 3, error: null });
     // Seen between attempts: back to PENDING, waiting for the retry, with a poll hint.
     const retrying = mine.filter((e) => e.status === 'PENDING' && e.stage === 'retrying');
-    expect(retrying.map((e) => e.attempts)).toEqual([1, 2]);
+    // A feed coalesces snapshots a busy consumer has not taken yet (decision 0002), so under
+    // load one of the two waits may be skipped; the retry itself is what is asserted.
+    expect(retrying.length).toBeGreaterThanOrEqual(1);
+    for (const e of retrying) expect([1, 2]).toContain(e.attempts);
     expect(retrying.every((e) => e.pollAfterSeconds !== null && e.pollAfterSeconds >= 1)).toBe(true);
   });
 
