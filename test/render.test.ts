@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { escapeFilterValue } from '../src/videos/ffmpegBinary.js';
 import { createProgressParser } from '../src/videos/ffmpegProgress.js';
-import { ffmpegPath, layoutText, RenderError, renderVideo, wrapText, type RenderRequest } from '../src/videos/render.js';
+import { ffmpegPath, RenderError, renderVideo, type RenderRequest } from '../src/videos/render.js';
+import { layoutText, wrapText } from '../src/videos/textLayout.js';
 
 let root: string;
 beforeAll(async () => {
