@@ -1,25 +1,33 @@
 // PGlite does not stop two processes from opening one data directory, and when both write,
-// data is lost. So the embedded mode holds DATA_DIR/longrun.lock: created exclusively, holding
-// the owner's pid and its kernel start time. A lock whose process is gone (killed, crashed)
-// is stale and taken over; comparing start times keeps a reused pid from looking alive.
+// data is lost. So the embedded mode locks DATA_DIR for as long as the server runs.
+//
+// On Linux the lock is an abstract Unix socket named after the directory's real path: binding
+// it is atomic, and the kernel releases it the instant the process dies, however it dies, so
+// a killed server never blocks the next start and two starting servers can never both win.
+// DATA_DIR/longrun.lock records the holder's pid for the error message; it decides nothing.
+// Elsewhere the lock file itself is the lock (created exclusively; stale when its pid is gone).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 
 export class DataDirLockedError extends Error {
-  constructor(readonly lockFile: string, readonly ownerPid: number) {
+  constructor(readonly lockFile: string, readonly ownerPid: number | null) {
     super(
-      `The data directory ${path.dirname(lockFile)} is in use by another longrun process (pid ${ownerPid}). ` +
-        'Stop that process, or point DATA_DIR at another directory.',
+      `The data directory ${path.dirname(lockFile)} is in use by another longrun process` +
+        `${ownerPid ? ` (pid ${ownerPid})` : ''}. Stop that process, or point DATA_DIR at another directory.`,
     );
   }
+}
+
+export interface DataDirLock {
+  release(): Promise<void>;
 }
 
 interface LockContent {
   pid: number;
   startTime: string | null;
-  host: string;
 }
 
 /** The process start time in clock ticks since boot (Linux), or null where /proc is absent. */
@@ -33,57 +41,90 @@ function processStartTime(pid: number): string | null {
   }
 }
 
+async function readOwner(lockFile: string): Promise<LockContent | null> {
+  try {
+    const parsed = JSON.parse(await fs.readFile(lockFile, 'utf8')) as Partial<LockContent>;
+    return typeof parsed.pid === 'number' ? { pid: parsed.pid, startTime: parsed.startTime ?? null } : null;
+  } catch {
+    return null; // missing, or half-written by a process killed while writing it
+  }
+}
+
+function mine(): LockContent {
+  return { pid: process.pid, startTime: processStartTime(process.pid) };
+}
+
+async function removeIfMine(lockFile: string): Promise<void> {
+  const owner = await readOwner(lockFile);
+  if (owner?.pid === process.pid) await fs.rm(lockFile, { force: true });
+}
+
+function bindAbstractSocket(name: string): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((socket) => socket.destroy());
+    server.once('error', reject);
+    server.listen(name, () => {
+      server.off('error', reject);
+      server.unref(); // the lock must not keep the process alive
+      resolve(server);
+    });
+  });
+}
+
+async function lockWithSocket(directory: string, lockFile: string): Promise<DataDirLock> {
+  const name = `\0longrun-data-dir-${createHash('sha256').update(directory).digest('hex').slice(0, 40)}`;
+  let server: net.Server;
+  try {
+    server = await bindAbstractSocket(name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new DataDirLockedError(lockFile, (await readOwner(lockFile))?.pid ?? null);
+  }
+  // Written aside and renamed into place, so a reader never sees half a file.
+  const temporary = `${lockFile}.${process.pid}.tmp`;
+  await fs.writeFile(temporary, JSON.stringify(mine()));
+  await fs.rename(temporary, lockFile);
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await removeIfMine(lockFile);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 function isAlive(owner: LockContent): boolean {
-  if (owner.host !== os.hostname()) return true; // cannot check another machine: assume alive
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
+  // A reused pid belongs to a process that started at another time.
   const startTime = processStartTime(owner.pid);
   return owner.startTime === null || startTime === null || startTime === owner.startTime;
 }
 
-async function readOwner(lockFile: string): Promise<LockContent | null> {
-  try {
-    const parsed = JSON.parse(await fs.readFile(lockFile, 'utf8')) as Partial<LockContent>;
-    if (typeof parsed.pid !== 'number') return null;
-    return { pid: parsed.pid, startTime: parsed.startTime ?? null, host: parsed.host ?? os.hostname() };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    return null; // unreadable or half-written by a process killed while writing it: stale
-  }
-}
-
-export interface DataDirLock {
-  release(): Promise<void>;
-}
-
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
-  await fs.mkdir(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, 'longrun.lock');
-  const mine: LockContent = { pid: process.pid, startTime: processStartTime(process.pid), host: os.hostname() };
+/** Best effort where there are no abstract sockets: two servers starting at once may race. */
+async function lockWithFile(lockFile: string): Promise<DataDirLock> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await fs.open(lockFile, 'wx');
-      await handle.writeFile(JSON.stringify(mine));
-      await handle.close();
-      let released = false;
-      return {
-        async release() {
-          if (released) return;
-          released = true;
-          const owner = await readOwner(lockFile);
-          if (owner?.pid === process.pid) await fs.rm(lockFile, { force: true });
-        },
-      };
+      await fs.writeFile(lockFile, JSON.stringify(mine()), { flag: 'wx' });
+      return { release: () => removeIfMine(lockFile) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = await readOwner(lockFile);
-    // This very process counts as alive too: two apps in one process must not share a directory.
     if (owner && isAlive(owner)) throw new DataDirLockedError(lockFile, owner.pid);
-    await fs.rm(lockFile, { force: true }); // stale: its owner is gone
+    await fs.rm(lockFile, { force: true });
   }
   throw new Error(`Could not take the lock ${lockFile}: it keeps reappearing`);
+}
+
+export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+  await fs.mkdir(dataDir, { recursive: true });
+  const directory = await fs.realpath(dataDir);
+  const lockFile = path.join(directory, 'longrun.lock');
+  return process.platform === 'linux' ? lockWithSocket(directory, lockFile) : lockWithFile(lockFile);
 }
