@@ -105,6 +105,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
         concurrency: config.workerConcurrency,
         progressIntervalMs: config.progressIntervalMs,
         retry: config.retry,
+        sweepIntervalMs: config.sweepIntervalMs,
         logger,
       });
       tasks = new TaskService({

@@ -38,6 +38,8 @@ export interface Config {
   purgeIntervalMs: number;
   /** On SIGTERM/SIGINT, how long running tasks may go on before they are put back to PENDING. */
   shutdownGraceMs: number;
+  /** How often the runner reconciles its queue with the database (see TaskRunner.sweep). */
+  sweepIntervalMs: number;
   logLevel: LogLevel;
 }
 
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     taskRetentionMs: integer(env, 'TASK_RETENTION_SECONDS', 7 * 24 * 3600, 1, 10 * 365 * 24 * 3600) * 1000,
     purgeIntervalMs: integer(env, 'PURGE_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 3600) * 1000,
+    sweepIntervalMs: integer(env, 'RUNNER_SWEEP_SECONDS', 5, 1, 3600) * 1000,
     logLevel,
   };
 }

@@ -15,7 +15,13 @@ export class ProgressReporter {
   private written = { progress: 0, stage: '' };
   private closed = false;
 
-  constructor(initialStage: string, private readonly intervalMs: number, private readonly sink: ProgressSink) {
+  constructor(
+    initialStage: string,
+    private readonly intervalMs: number,
+    private readonly sink: ProgressSink,
+    /** A lost progress write is not worth failing the task for: it is reported here. */
+    private readonly onError: (error: unknown) => void,
+  ) {
     this.stage = initialStage;
     this.written.stage = initialStage;
   }
@@ -46,6 +52,6 @@ export class ProgressReporter {
     const progress = this.progress;
     const stage = this.stage;
     this.written = { progress, stage };
-    this.chain = this.chain.then(() => this.sink(progress, stage));
+    this.chain = this.chain.then(() => this.sink(progress, stage)).catch(this.onError);
   }
 }

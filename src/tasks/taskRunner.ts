@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { RetryPolicy } from '../config.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { Logger } from '../logger.js';
-import { asTaskFailure, type Processors, type TaskFailureInfo } from './processor.js';
+import { asTaskFailure, type ProcessorOutcome, type Processors, type TaskFailureInfo } from './processor.js';
 import { ProgressReporter } from './progressReporter.js';
 import { backoffMs, shouldRetry } from './retryPolicy.js';
 import type { TaskStore } from './taskStore.js';
@@ -19,6 +19,12 @@ export interface TaskRunnerOptions {
   progressIntervalMs: number;
   retry: RetryPolicy;
   logger: Logger;
+  /**
+   * How often the runner reconciles with the database: queues PENDING tasks it does not know
+   * (a run that crashed on a database error) and releases RUNNING tasks of its own that no
+   * run holds. Default 5 s.
+   */
+  sweepIntervalMs?: number;
 }
 
 /** Why a run's AbortSignal fired. */
@@ -29,6 +35,12 @@ export class StopReason extends Error {
 }
 
 const internalFailure: TaskFailureInfo = { code: 'INTERNAL', message: 'The task failed because of an internal error.', retryable: false };
+const interruptedFailure: TaskFailureInfo = {
+  code: 'INTERRUPTED',
+  message: 'The server stopped abruptly during every attempt of this task.',
+  retryable: false,
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Run {
   abort: AbortController;
@@ -43,15 +55,37 @@ export class TaskRunner {
   private readonly delayed = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Run>();
   private accepting = false;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: TaskRunnerOptions) {}
 
-  /** Recovers what a previous process left, then queues every PENDING task in creation order. */
+  /**
+   * Recovers what a previous process left (only one runner uses a database at a time, see
+   * app.ts): a task left RUNNING is cancelled if that was asked for, failed as INTERRUPTED if
+   * it has used all its attempts (so a task that kills the server cannot do so forever), and
+   * otherwise goes back to PENDING. Then every PENDING task is queued in creation order.
+   */
   async start(): Promise<void> {
-    const { store, logger } = this.options;
-    const recovered = await store.recoverRunning();
-    if (recovered.requeued + recovered.cancelled > 0) logger.warn('recovered tasks left running by a previous process', recovered);
+    const { store, logger, retry } = this.options;
+    for (const { id, attempts } of await store.running()) {
+      const cancelled = await store.cancelRunning(id, null);
+      const task = cancelled ?? (attempts >= retry.maxAttempts ? await store.fail(id, null, interruptedFailure) : await store.requeue(id, null));
+      logger.warn('recovered a task left running by a previous process', { taskId: id, status: task?.status });
+    }
     this.accepting = true;
+    for (const { id, runAfter } of await store.pending()) this.enqueue(id, runAfter);
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((error: unknown) => logger.error('runner sweep failed', { error }));
+    }, this.options.sweepIntervalMs ?? 5000);
+    this.sweeper.unref();
+  }
+
+  /** Heals what a failed database write left behind (see sweepIntervalMs). */
+  async sweep(): Promise<void> {
+    const { store } = this.options;
+    for (const { id } of await store.running(this.ownerId)) {
+      if (!this.running.has(id)) this.publish(await store.release(id, this.ownerId));
+    }
     for (const { id, runAfter } of await store.pending()) this.enqueue(id, runAfter);
   }
 
@@ -90,6 +124,8 @@ export class TaskRunner {
    */
   async stop(graceMs = 0): Promise<void> {
     this.accepting = false;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     this.queue.length = 0;
     this.queued.clear();
     for (const timer of this.delayed.values()) clearTimeout(timer);
@@ -115,6 +151,7 @@ export class TaskRunner {
       const abort = new AbortController();
       const done = this.run(id, abort.signal)
         .catch((error: unknown) => {
+          // A database write failed for good; the sweep picks the task up again.
           this.options.logger.error('task run crashed', { taskId: id, error });
           return null;
         })
@@ -132,34 +169,51 @@ export class TaskRunner {
     return task;
   }
 
+  /** A state change worth a few tries: a passing database hiccup must not lose a render. */
+  private async persist(write: () => Promise<TaskView | null>): Promise<TaskView | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.publish(await write());
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        this.options.logger.warn('writing a task state failed; trying again', { error, attempt });
+        await sleep(200 * attempt);
+      }
+    }
+  }
+
   /** Runs one task; resolves with the time of its retry when it is to run again. */
   private async run(id: string, signal: AbortSignal): Promise<Date | null> {
     const { store, processors, progressIntervalMs } = this.options;
-    const task = this.publish(await store.claim(id, this.ownerId));
+    const owner = this.ownerId;
+    const task = this.publish(await store.claim(id, owner));
     if (!task) return null;
     const reporter = new ProgressReporter(task.stage, progressIntervalMs, async (progress, stage) => {
-      this.publish(await store.updateProgress(id, progress, stage));
-    });
+      this.publish(await store.updateProgress(id, owner, progress, stage));
+    }, (error) => this.options.logger.warn('a progress update was not stored', { taskId: id, error }));
     const processor = processors[task.kind];
+    let outcome: ProcessorOutcome;
     try {
       if (!processor) throw Object.assign(new Error(`no processor for ${task.kind}`), { code: 'UNSUPPORTED', retryable: false });
-      const outcome = await processor(task, { signal, progress: (fraction, stage) => reporter.report(fraction, stage) });
-      await reporter.close();
-      // The work is done even if a stop came too late to prevent it: keep the result.
-      this.publish(await store.succeed(id, outcome));
-      return null;
+      outcome = await processor(task, { signal, progress: (fraction, stage) => reporter.report(fraction, stage) });
     } catch (error) {
       await reporter.close();
       return this.afterError(task, signal, error);
     }
+    await reporter.close();
+    // The work is done even if a stop came too late to prevent it: keep the result.
+    await this.persist(() => store.succeed(id, owner, outcome));
+    return null;
   }
 
   private async afterError(task: TaskView, signal: AbortSignal, error: unknown): Promise<Date | null> {
     const { store, logger, retry } = this.options;
+    const owner = this.ownerId;
     if (signal.aborted) {
-      const reason = signal.reason instanceof StopReason ? signal.reason.kind : 'shutdown';
-      logger.info(reason === 'cancel' ? 'task cancelled' : 'task interrupted; back to PENDING', { taskId: task.id });
-      this.publish(reason === 'cancel' ? await store.cancelRunning(task.id) : await store.requeue(task.id));
+      // A cancel ends the task CANCELLED; a shutdown puts it back to PENDING, unless a cancel
+      // was asked for meanwhile.
+      const stopped = await this.persist(() => store.release(task.id, owner));
+      logger.info('task stopped', { taskId: task.id, status: stopped?.status });
       return null;
     }
     const failure = asTaskFailure(error);
@@ -168,9 +222,12 @@ export class TaskRunner {
     if (shouldRetry(retry, task.attempts, info.retryable)) {
       const runAfter = new Date(Date.now() + backoffMs(retry, task.attempts));
       logger.info('task will be retried', { taskId: task.id, attempts: task.attempts, runAfter, code: info.code });
-      return this.publish(await store.scheduleRetry(task.id, runAfter, info)) ? runAfter : null;
+      if (await this.persist(() => store.scheduleRetry(task.id, owner, runAfter, info))) return runAfter;
+      // Not rescheduled: a cancel was asked for while it failed.
+      await this.persist(() => store.cancelRunning(task.id, owner));
+      return null;
     }
-    this.publish(await store.fail(task.id, info));
+    await this.persist(() => store.fail(task.id, owner, info));
     return null;
   }
 }

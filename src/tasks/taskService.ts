@@ -92,22 +92,25 @@ export class TaskService {
    * fires) and this waits, briefly, for it to end. A finished task is a conflict.
    */
   async cancelTask(id: string): Promise<TaskView> {
-    const task = await this.getTask(id);
-    if (task.status === 'PENDING') {
-      const cancelled = await this.store.cancelPending(id);
-      if (cancelled) {
+    // The task may move between our read and our write (claimed, retried): read again and
+    // retry the write that fits its new state. Each round trip sees a newer version.
+    for (;;) {
+      const task = await this.getTask(id);
+      if (isTerminal(task.status)) throw this.finishedConflict(task);
+      if (task.status === 'PENDING') {
+        const cancelled = await this.store.cancelPending(id);
+        if (!cancelled) continue;
         this.events.publish(cancelled);
         return cancelled;
       }
-    } else if (isTerminal(task.status)) {
-      throw this.finishedConflict(task);
+      const requested = task.cancelRequestedAt ? task : await this.store.requestCancel(id);
+      if (!requested) continue;
+      if (requested !== task) this.events.publish(requested);
+      this.runner.cancel(id);
+      const final = (await this.waitForTask(id, 5_000)) ?? requested;
+      if (isTerminal(final.status) && final.status !== 'CANCELLED') throw this.finishedConflict(final);
+      return final;
     }
-    const requested = await this.store.requestCancel(id);
-    if (requested) this.events.publish(requested);
-    this.runner.cancel(id);
-    const final = (await this.waitForTask(id, 5_000)) ?? task;
-    if (isTerminal(final.status) && final.status !== 'CANCELLED') throw this.finishedConflict(final);
-    return final;
   }
 
   /** Removes a finished task's record (its video, if any, stays). */

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { NewVideo, VideoRecord } from '../videos/videoTypes.js';
 import type { ProcessorOutcome, TaskFailureInfo } from './processor.js';
-import { terminalStatuses, type TaskKind, type TaskStatus, type TaskView } from './taskTypes.js';
+import { terminalStatuses, type TaskKind, type TaskView } from './taskTypes.js';
 
 export const withVideo = { video: true } as const;
 
@@ -47,42 +47,48 @@ export class TaskStore {
 
   /** PENDING (and due) -> RUNNING for this owner; null when the task is not ours to run. */
   claim(id: string, ownerId: string): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'PENDING', OR: [{ runAfter: null }, { runAfter: { lte: new Date() } }] }, {
+    return this.updateIf({ id, status: 'PENDING', cancelRequestedAt: null, OR: [{ runAfter: null }, { runAfter: { lte: new Date() } }] }, {
       status: 'RUNNING', ownerId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), runAfter: null,
     });
   }
 
-  updateProgress(id: string, progress: number, stage: string): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'RUNNING' }, { progress, stage });
+  // The writes of a running task name its owner: a process that lost the task (recovered
+  // elsewhere after it was thought dead) can no longer touch it.
+
+  updateProgress(id: string, owner: string, progress: number, stage: string): Promise<TaskView | null> {
+    return this.updateIf({ id, status: 'RUNNING', ownerId: owner }, { progress, stage });
   }
 
   /** Stores what the processor produced and completes the task, all or nothing. */
-  succeed(id: string, outcome: ProcessorOutcome): Promise<TaskView | null> {
+  succeed(id: string, owner: string, outcome: ProcessorOutcome): Promise<TaskView | null> {
     return this.inTransaction(async (tx) => {
       const created = outcome.video ? await tx.video.create({ data: outcome.video satisfies NewVideo }) : null;
       if (outcome.deletedVideoId) await tx.video.deleteMany({ where: { id: outcome.deletedVideoId } });
-      return this.finish(tx, id, 'RUNNING', {
+      return this.finish(tx, { id, status: 'RUNNING', ownerId: owner }, {
         status: 'SUCCEEDED', progress: 1, stage: 'done', ...(created ? { videoId: created.id } : {}),
       });
     });
   }
 
-  fail(id: string, failure: TaskFailureInfo): Promise<TaskView | null> {
-    return this.inTransaction((tx) => this.finish(tx, id, 'RUNNING', {
+  fail(id: string, owner: string | null, failure: TaskFailureInfo): Promise<TaskView | null> {
+    return this.inTransaction((tx) => this.finish(tx, { id, status: 'RUNNING', ...(owner ? { ownerId: owner } : {}) }, {
       status: 'FAILED', stage: 'failed', errorCode: failure.code, errorMessage: failure.message, errorRetryable: failure.retryable,
     }));
   }
 
-  /** RUNNING -> PENDING after a retryable failure, not to run before `runAfter`. */
-  scheduleRetry(id: string, runAfter: Date, failure: TaskFailureInfo): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'RUNNING' }, {
+  /**
+   * RUNNING -> PENDING after a retryable failure, not to run before `runAfter`. Null when a
+   * cancel was asked for meanwhile (the caller cancels instead) or the task is not ours.
+   */
+  scheduleRetry(id: string, owner: string, runAfter: Date, failure: TaskFailureInfo): Promise<TaskView | null> {
+    return this.updateIf({ id, status: 'RUNNING', ownerId: owner, cancelRequestedAt: null }, {
       status: 'PENDING', stage: 'retrying', ownerId: null, runAfter,
       errorCode: failure.code, errorMessage: failure.message, errorRetryable: failure.retryable,
     });
   }
 
   cancelPending(id: string): Promise<TaskView | null> {
-    return this.inTransaction((tx) => this.finish(tx, id, 'PENDING', { status: 'CANCELLED', stage: 'cancelled' }));
+    return this.inTransaction((tx) => this.finish(tx, { id, status: 'PENDING' }, { status: 'CANCELLED', stage: 'cancelled' }));
   }
 
   /** Records the wish durably, so a crash before the runner stops the task still cancels it. */
@@ -90,28 +96,31 @@ export class TaskStore {
     return this.updateIf({ id, status: 'RUNNING', cancelRequestedAt: null }, { cancelRequestedAt: new Date() });
   }
 
-  cancelRunning(id: string): Promise<TaskView | null> {
-    return this.inTransaction((tx) => this.finish(tx, id, 'RUNNING', { status: 'CANCELLED', stage: 'cancelled' }));
-  }
-
-  /** RUNNING -> PENDING (shutdown); the next claim counts a new attempt. */
-  requeue(id: string): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'RUNNING' }, { status: 'PENDING', stage: 'queued', ownerId: null, progress: 0 });
+  /** RUNNING -> CANCELLED; only once a cancel was asked for (requestCancel). */
+  cancelRunning(id: string, owner: string | null): Promise<TaskView | null> {
+    return this.inTransaction((tx) => this.finish(tx, {
+      id, status: 'RUNNING', cancelRequestedAt: { not: null }, ...(owner ? { ownerId: owner } : {}),
+    }, { status: 'CANCELLED', stage: 'cancelled' }));
   }
 
   /**
-   * Recovery at start: tasks left RUNNING by a process that is gone go back to PENDING,
-   * except those whose cancel was asked for, which end CANCELLED.
+   * RUNNING -> PENDING (shutdown, or a run this process lost track of); the next claim counts
+   * a new attempt. Null when a cancel was asked for (the caller cancels instead).
    */
-  async recoverRunning(): Promise<{ requeued: number; cancelled: number }> {
-    let cancelled = 0;
-    const toCancel = await this.prisma.task.findMany({ where: { status: 'RUNNING', cancelRequestedAt: { not: null } }, select: { id: true } });
-    for (const { id } of toCancel) if (await this.cancelRunning(id)) cancelled++;
-    const { count } = await this.prisma.task.updateMany({
-      where: { status: 'RUNNING' },
-      data: { status: 'PENDING', stage: 'queued', ownerId: null, progress: 0, version: { increment: 1 } },
+  requeue(id: string, owner: string | null): Promise<TaskView | null> {
+    return this.updateIf({ id, status: 'RUNNING', cancelRequestedAt: null, ...(owner ? { ownerId: owner } : {}) }, {
+      status: 'PENDING', stage: 'queued', ownerId: null, progress: 0,
     });
-    return { requeued: count, cancelled };
+  }
+
+  /** Stops a running task the way its state asks: CANCELLED if a cancel was asked for, else back to PENDING. */
+  async release(id: string, owner: string | null): Promise<TaskView | null> {
+    return (await this.requeue(id, owner)) ?? this.cancelRunning(id, owner);
+  }
+
+  /** RUNNING tasks of one owner (or of any owner), for recovery. */
+  async running(owner?: string): Promise<{ id: string; attempts: number }[]> {
+    return this.prisma.task.findMany({ where: { status: 'RUNNING', ...(owner ? { ownerId: owner } : {}) }, select: { id: true, attempts: true } });
   }
 
   async pending(): Promise<{ id: string; runAfter: Date | null }[]> {
@@ -137,10 +146,11 @@ export class TaskStore {
     return count;
   }
 
-  private async finish(tx: Tx, id: string, from: TaskStatus, data: Prisma.TaskUpdateInput): Promise<TaskView> {
+  private async finish(tx: Tx, where: Prisma.TaskWhereUniqueInput & { id: string }, data: Prisma.TaskUpdateInput): Promise<TaskView> {
+    const id = where.id;
     try {
       const task = await tx.task.update({
-        where: { id, status: from },
+        where,
         data: { ...data, finishedAt: new Date(), ownerId: null, runAfter: null, version: { increment: 1 } },
         include: withVideo,
       });
