@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import type { Config } from './config.js';
-import { lockDataDir, type DataDirLock } from './db/dataDirLock.js';
+import { lockDatabase } from './db/databaseLock.js';
+import { lockDataDir } from './db/dataDirLock.js';
 import { openDatabase, type Database, type DatabaseConfig } from './db/database.js';
 import type { EventBus } from './events/eventBus.js';
 import { MemoryEventBus } from './events/memoryEventBus.js';
@@ -64,7 +65,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   const server = createServer(http);
   let api: RequestHandler | null = null;
   let url = '';
-  let lock: DataDirLock | null = null;
+  let lock: { release(): Promise<void> } | null = null;
   let database: Database | null = null;
   let events: EventBus | null = null;
   let runner: TaskRunner | null = null;
@@ -83,8 +84,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
 
   async function start(): Promise<string> {
     try {
-      // Embedded mode only: PostgreSQL arbitrates its own clients.
-      if (!config.databaseUrl) lock = await lockDataDir(config.dataDir);
+      // One server per data directory (PGlite) or per database (PostgreSQL), for now.
+      lock = config.databaseUrl ? await lockDatabase(config.databaseUrl, logger) : await lockDataDir(config.dataDir);
       const address = await listen(server, config.port, config.host);
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;

@@ -1,6 +1,7 @@
 // Reads the configuration, starts the server, and stops it cleanly on SIGTERM or SIGINT.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { DatabaseInUseError } from './db/databaseLock.js';
 import { DataDirLockedError } from './db/dataDirLock.js';
 import { createLogger } from './logger.js';
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     const url = await app.start();
     process.stderr.write(`longrun listening on ${url} (GraphQL at ${url}/graphql)\n`);
   } catch (error) {
-    if (error instanceof DataDirLockedError) {
+    if (error instanceof DataDirLockedError || error instanceof DatabaseInUseError) {
       process.stderr.write(`longrun: ${error.message}\n`);
       process.exit(1);
     }
