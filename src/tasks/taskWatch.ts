@@ -16,7 +16,9 @@ export class TaskWatch implements AsyncIterableIterator<TaskView> {
    * `unsubscribe` detaches from the event source; it is called once the stream ends.
    */
   constructor(current: TaskView, private readonly unsubscribe: () => void, afterVersion = 0) {
-    this.lastVersion = afterVersion;
+    // A client claiming a version the task never had (a bug, a restored backup) is treated as
+    // up to date, not as waiting for versions that may never come.
+    this.lastVersion = Math.min(afterVersion, current.version);
     this.pending = current.version > afterVersion ? current : null;
     if (!this.pending && isTerminal(current.status)) this.end();
   }
