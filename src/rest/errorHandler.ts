@@ -3,7 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, ConflictError, IdempotencyKeyReusedError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { fieldErrors, sendProblem, type Problem } from './problem.js';
+import { fieldErrors, HttpProblem, sendProblem, type Problem } from './problem.js';
 
 const statusOf: Record<AppError['code'], number> = {
   BAD_USER_INPUT: 400,
@@ -11,6 +11,8 @@ const statusOf: Record<AppError['code'], number> = {
   CONFLICT: 409,
   UNAVAILABLE: 503,
 };
+
+const httpProblemCodes: Record<number, string> = { 412: 'PRECONDITION_FAILED', 416: 'RANGE_NOT_SATISFIABLE' };
 
 /** Errors raised by express.json (body-parser), recognised by their `type`. */
 function bodyParserProblem(error: unknown): Problem | null {
@@ -47,6 +49,10 @@ export function restErrorHandler(logger: Logger): ErrorRequestHandler {
         ...(error instanceof ValidationError ? { errors: fieldErrors(error.fields) } : {}),
         ...(error instanceof ConflictError ? { extra: error.details } : {}),
       }, req.originalUrl);
+    }
+    if (error instanceof HttpProblem) {
+      res.set(error.headers);
+      return sendProblem(res, { status: error.status, code: httpProblemCodes[error.status] ?? 'BAD_REQUEST', detail: error.message }, req.originalUrl);
     }
     const parserProblem = bodyParserProblem(error);
     if (parserProblem) return sendProblem(res, parserProblem, req.originalUrl);

@@ -35,3 +35,10 @@ export function fieldErrors(fields: FieldError[]): (FieldError & { pointer?: str
   // parameters and headers are named by `in`.
   return fields.map((f) => (f.in ? f : { ...f, pointer: `#/${f.field.replace(/~/g, '~0').replace(/\//g, '~1')}` }));
 }
+
+/** An HTTP-level refusal (416 Range Not Satisfiable, 412 Precondition Failed) with its headers. */
+export class HttpProblem extends Error {
+  constructor(readonly status: number, readonly headers: Record<string, string>, detail: string) {
+    super(detail);
+  }
+}

@@ -3,11 +3,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import { NotFoundError } from '../errors.js';
+import { HttpProblem } from './problem.js';
 import type { TaskService } from '../tasks/taskService.js';
 import { asyncHandler, methodNotAllowed } from './handlers.js';
 import { nextLink, pageParams } from './queryParams.js';
 import { videoBody } from './representations.js';
 import { idempotencyOf, sendAccepted } from './taskRoutes.js';
+
+/** What send reports about the request (a bad Range, a failed precondition) is the caller's to see. */
+function mediaError(error: Error & { status?: number; code?: string }, file: string, videoId: string): Error {
+  if (error.code === 'ENOENT') return new NotFoundError('media', videoId);
+  const status = error.status ?? 500;
+  if (status >= 500) return error;
+  return new HttpProblem(status, status === 416 ? { 'Content-Range': `bytes */${fs.statSync(file, { throwIfNoEntry: false })?.size ?? '*'}` } : {}, error.message);
+}
 
 export function videoRoutes(tasks: TaskService, mediaDir: string): Router {
   const router = Router();
@@ -37,7 +46,7 @@ export function videoRoutes(tasks: TaskService, mediaDir: string): Router {
     await new Promise<void>((resolve, reject) => {
       res.sendFile(video[pick], { root: mediaDir, acceptRanges: true, lastModified: true, maxAge: '1h', immutable: true }, (error) => {
         if (!error || res.headersSent) return resolve();
-        reject(error);
+        reject(mediaError(error, file, video.id));
       });
     });
   });

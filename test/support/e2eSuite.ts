@@ -185,6 +185,12 @@ export function e2eSuite(kind: TestDatabaseKind): void {
       expect(range.status).toBe(206);
       expect(range.headers.get('content-range')).toBe(`bytes 0-99/${bytes.length}`);
       expect(Buffer.from(await range.arrayBuffer())).toEqual(bytes.subarray(0, 100));
+      for (const unsatisfiable of ['bytes=999999999-', `bytes=${bytes.length}-`]) {
+        const res = await fetch(`${url}${videoPath}/content`, { headers: { range: unsatisfiable } });
+        expect(res.status).toBe(416);
+        expect(res.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+      }
 
       const poster = await fetch(`${url}${videoPath}/poster`);
       expect(poster.status).toBe(200);
