@@ -1,5 +1,6 @@
 // Liveness and readiness around start and stop of an app built in the test.
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import { buildApp } from '../src/app.js';
 import { loadConfig, ConfigError } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -65,4 +66,25 @@ test('unexpected errors are masked: GraphQL INTERNAL_SERVER_ERROR, REST 500 prob
     await app.stop().catch(() => undefined);
     await fs.rm(dataDir, { recursive: true, force: true });
   }
+});
+
+test('stop() does not wait on a WebSocket client that never answers the close frame', async () => {
+  const dataDir = await makeDataDir();
+  const app = buildApp(testConfig(dataDir), { database: { pgliteLoadDataDir: await migratedPgliteTemplate() } });
+  const url = new URL(await app.start());
+  // A raw socket that completes the upgrade and then ignores everything, like a frozen peer.
+  const socket = net.connect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write([
+    'GET /graphql HTTP/1.1', `Host: ${url.host}`, 'Upgrade: websocket', 'Connection: Upgrade',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: graphql-transport-ws', '', '',
+  ].join('\r\n'));
+  const answer = await new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+  expect(answer).toMatch(/^HTTP\/1\.1 101/);
+  socket.pause();
+  const started = Date.now();
+  await app.stop();
+  expect(Date.now() - started).toBeLessThan(10_000);
+  socket.destroy();
+  await fs.rm(dataDir, { recursive: true, force: true });
 });

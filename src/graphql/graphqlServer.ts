@@ -16,6 +16,9 @@ import { buildSchema } from './schema.js';
 
 export const graphqlPath = '/graphql';
 
+/** How long clients get to answer the close frame on shutdown before their sockets are cut. */
+const wsClosePatienceMs = 1000;
+
 export interface GraphQLEndpoint {
   middleware: RequestHandler;
   /** Closes every subscription socket with 1001 Going Away and stops Apollo. */
@@ -49,7 +52,13 @@ export async function createGraphQLEndpoint(httpServer: HttpServer, tasks: TaskS
   return {
     middleware: expressMiddleware(apollo, { context: async () => context() }),
     async stop() {
-      await wsHandle.dispose();
+      // dispose() sends 1001 Going Away and waits for every socket to close; a client that
+      // never answers would hold the stop for ws's 30 s close timeout, so cut it short.
+      const disposed = wsHandle.dispose();
+      const patience = new Promise<void>((resolve) => setTimeout(resolve, wsClosePatienceMs).unref());
+      await Promise.race([disposed, patience]);
+      for (const client of wsServer.clients) client.terminate();
+      await disposed;
       await apollo.stop();
     },
   };
