@@ -123,4 +123,9 @@ test('GraphQL deleteVideoTask with an idempotency key replays; videos() lists ne
   expect(replay.data!.deleteVideoTask.id).toBe(first.data!.deleteVideoTask.id);
   const otherVideo = await request(t.url, `/videos/${older!.id}`, { method: 'DELETE', headers: { 'Idempotency-Key': 'delete-second' } });
   expect(otherVideo.status).toBe(422);
+
+  // Concurrent deletions under one key: one task, every answer a 202 for it.
+  const answers = await Promise.all(Array.from({ length: 4 }, () => request(t.url, `/videos/${older!.id}`, { method: 'DELETE', headers: { 'Idempotency-Key': 'delete-first' } })));
+  expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+  expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
 });

@@ -192,6 +192,16 @@ describe('idempotent create', () => {
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
   });
 
+  test('a key whose task record was removed is refused, never taken for new work', async () => {
+    const key = `removed-${Date.now()}`;
+    const first = await postJson(t.url, '/videos/tasks', { title: 'short-lived', plot: '' }, { 'Idempotency-Key': key });
+    await request(t.url, `/videos/tasks/${first.body.id as string}?wait=10`);
+    expect((await request(t.url, `/videos/tasks/${first.body.id as string}`, { method: 'DELETE' })).status).toBe(204);
+    const replay = await postJson(t.url, '/videos/tasks', { title: 'short-lived', plot: '' }, { 'Idempotency-Key': key });
+    expect(replay.status).toBe(409);
+    expect(replay.body).toMatchObject({ code: 'CONFLICT', taskId: first.body.id, idempotencyKey: key });
+  });
+
   test('a malformed key is a 400 naming the header', async () => {
     const res = await postJson(t.url, '/videos/tasks', { title: 'x', plot: 'y' }, { 'Idempotency-Key': 'x'.repeat(256) });
     expect(res.status).toBe(400);

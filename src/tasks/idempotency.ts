@@ -2,7 +2,7 @@
 // hash of the request in the same transaction; a replay with the same request gets that task
 // back, a different request under the same key is refused. Keys live 24 hours.
 import { createHash } from 'node:crypto';
-import { IdempotencyKeyReusedError, ValidationError } from '../errors.js';
+import { ConflictError, IdempotencyKeyReusedError, ValidationError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { isPrismaError, withVideo, type Tx } from './taskStore.js';
 import type { TaskView } from './taskTypes.js';
@@ -43,8 +43,10 @@ export class IdempotencyStore {
       });
       return { task, replayed: false };
     } catch (error) {
-      // Another request with the same key committed first: answer as its replay.
-      if (!isPrismaError(error, 'P2002')) throw error;
+      // Another request with the same key committed first (our insert of the key failed, or
+      // the work itself conflicted with the winner's, as two deletions of one video do):
+      // answer as its replay.
+      if (!isPrismaError(error, 'P2002') && !(error instanceof ConflictError)) throw error;
       const winner = await this.replay(once, hash);
       if (!winner) throw error;
       return { task: winner, replayed: true };
@@ -57,16 +59,20 @@ export class IdempotencyStore {
   }
 
   private async replay(once: Replayable, hash: string): Promise<TaskView | null> {
-    const row = await this.prisma.idempotencyKey.findUnique({
-      where: { scope_key: { scope: once.scope, key: once.key } },
-      include: { task: { include: withVideo } },
-    });
+    const row = await this.prisma.idempotencyKey.findUnique({ where: { scope_key: { scope: once.scope, key: once.key } } });
     if (!row) return null;
     if (row.createdAt.getTime() < Date.now() - idempotencyKeyTtlMs) {
       await this.prisma.idempotencyKey.deleteMany({ where: { scope: once.scope, key: once.key, createdAt: row.createdAt } });
       return null;
     }
     if (row.requestHash !== hash) throw new IdempotencyKeyReusedError(once.key);
-    return row.task;
+    const task = await this.prisma.task.findUnique({ where: { id: row.taskId }, include: withVideo });
+    if (!task) {
+      throw new ConflictError(`The task created under idempotency key ${JSON.stringify(once.key)} has been removed; use a new key to start again.`, {
+        taskId: row.taskId,
+        idempotencyKey: once.key,
+      });
+    }
+    return task;
   }
 }

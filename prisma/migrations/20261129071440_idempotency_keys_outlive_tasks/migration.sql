@@ -1,0 +1,2 @@
+-- DropForeignKey
+ALTER TABLE "IdempotencyKey" DROP CONSTRAINT "IdempotencyKey_taskId_fkey";
