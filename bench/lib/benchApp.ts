@@ -1,0 +1,151 @@
+// Builds a real app for one benchmark on a free port: its own temporary DATA_DIR and either a
+// clone of the migrated PGlite template (the embedded default) or a fresh PostgreSQL database
+// `longrun_bench_<random>`, created through the `test` database and dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import type { EventBus } from '../../src/events/eventBus.js';
+import { createLogger } from '../../src/logger.js';
+import type { Processors } from '../../src/tasks/processor.js';
+import type { TaskView } from '../../src/tasks/taskTypes.js';
+import { migratedPgliteTemplate } from '../../test/support/pgliteTemplate.js';
+
+const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export type BenchDb = 'pglite' | 'postgres';
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface BenchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const name = `longrun_bench_${randomBytes(6).toString('hex')}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** Default config with a free port, a temporary data dir and no logs. */
+export function benchConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), port: 0, dataDir, logLevel: 'silent', ...overrides };
+}
+
+export type PublishListener = (task: TaskView, atMs: number) => void;
+
+export interface BenchApp {
+  app: App;
+  url: string;
+  config: Config;
+  /** Every published task change, timestamped (performance.now()) at publish time. */
+  onPublish(listener: PublishListener): () => void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Observes the app's event bus without changing src/: wraps the instance's publish method.
+ * Every committed task change goes through publish, so this sees creation, claim and completion.
+ */
+function tapEvents(events: EventBus): Set<PublishListener> {
+  const listeners = new Set<PublishListener>();
+  const original = events.publish.bind(events);
+  events.publish = (task: TaskView) => {
+    const at = performance.now();
+    for (const listener of listeners) listener(task, at);
+    original(task);
+  };
+  return listeners;
+}
+
+export async function startBenchApp(options: {
+  db: BenchDb;
+  processors?: Processors;
+  config?: Partial<Config>;
+  /** PostgreSQL only: use this database (owned by the caller) instead of creating one. */
+  databaseUrl?: string;
+}): Promise<BenchApp> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-'));
+  const postgres = options.db === 'postgres' && !options.databaseUrl ? await createBenchDatabase() : null;
+  const databaseUrl = options.db === 'postgres' ? options.databaseUrl ?? postgres?.url : undefined;
+  const config = benchConfig(dataDir, { ...(databaseUrl ? { databaseUrl } : {}), ...options.config });
+  const app = buildApp(config, {
+    logger: createLogger('warn'),
+    ...(options.processors ? { processors: options.processors } : {}),
+    ...(options.db === 'pglite' ? { database: { pgliteLoadDataDir: await migratedPgliteTemplate() } } : {}),
+  });
+  let url: string;
+  try {
+    url = await app.start();
+  } catch (error) {
+    await postgres?.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const listeners = tapEvents(app.services.events);
+  return {
+    app,
+    url,
+    config,
+    onPublish(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async stop() {
+      try {
+        await app.stop();
+      } finally {
+        await postgres?.drop();
+        await fs.rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A processor that does nothing: measures the task machinery without ffmpeg. */
+export const trivialProcessor = async () => ({});
+
+/**
+ * A database of the same kind and schema as the app's, opened the way the app opens its own
+ * (src/db/database.ts), for floors that write: the app's runner must not see their rows.
+ */
+export async function openFloorDatabase(db: BenchDb): Promise<{ database: Database; close(): Promise<void> }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-floor-'));
+  const postgres = db === 'postgres' ? await createBenchDatabase() : null;
+  try {
+    const database = await openDatabase(postgres
+      ? { databaseUrl: postgres.url, dataDir }
+      : { dataDir, pgliteLoadDataDir: await migratedPgliteTemplate() });
+    await database.migrate();
+    return {
+      database,
+      async close() {
+        try {
+          await database.close();
+        } finally {
+          await postgres?.drop();
+          await fs.rm(dataDir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    await postgres?.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
