@@ -50,13 +50,13 @@ export class TaskService {
   /** Validates, stores the task, and hands it to the runner once the row is committed. */
   async createVideoTask(rawInput: unknown, idempotency?: IdempotencyOptions): Promise<TaskView> {
     const input = parseCreateVideoInput(rawInput);
-    return this.submit('createVideo', input, idempotency, (tx) => this.store.insert('CREATE_VIDEO', { ...input }, tx));
+    return this.submit('createVideo', input, idempotency, (tx) => this.store.insert('CREATE_VIDEO', { ...input }, tx), { atomic: false });
   }
 
   /** Starts deleting a video; a video has at most one deletion under way. */
   async deleteVideoTask(videoId: string, idempotency?: IdempotencyOptions): Promise<TaskView> {
     if (!isWellFormedId(videoId)) throw new NotFoundError('video', videoId);
-    return this.submit('deleteVideo', { videoId }, idempotency, (tx) => this.store.insertDeletion(videoId, tx));
+    return this.submit('deleteVideo', { videoId }, idempotency, (tx) => this.store.insertDeletion(videoId, tx), { atomic: true });
   }
 
   async findTask(id: string): Promise<TaskView | null> {
@@ -198,7 +198,14 @@ export class TaskService {
     return task.finishedAt ? new Date(task.finishedAt.getTime() + this.options.retentionMs) : null;
   }
 
-  private async submit(scope: string, request: unknown, idempotency: IdempotencyOptions | undefined, create: (tx: Tx) => Promise<TaskView>): Promise<TaskView> {
+  /** `atomic`: `create` writes more than one statement and needs a transaction of its own. */
+  private async submit(
+    scope: string,
+    request: unknown,
+    idempotency: IdempotencyOptions | undefined,
+    create: (tx: Tx) => Promise<TaskView>,
+    { atomic }: { atomic: boolean },
+  ): Promise<TaskView> {
     if (!this.runner.isAccepting) throw new UnavailableError('The server is shutting down and takes no new tasks; try again shortly.');
     let task: TaskView;
     if (idempotency?.key !== undefined && idempotency.key !== null) {
@@ -207,7 +214,7 @@ export class TaskService {
       if (result.replayed) return result.task;
       task = result.task;
     } else {
-      task = await this.store.prisma.$transaction(create);
+      task = atomic ? await this.store.prisma.$transaction(create) : await create(this.store.prisma);
     }
     this.events.publish(task);
     this.runner.enqueue(task.id);
