@@ -13,6 +13,7 @@ import type { TaskService } from '../tasks/taskService.js';
 import type { GraphQLContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { buildSchema } from './schema.js';
+import { sharedParse, sharedSubscribe, sharedValidate } from './sharedExecution.js';
 
 export const graphqlPath = '/graphql';
 
@@ -36,6 +37,9 @@ export async function createGraphQLEndpoint(httpServer: HttpServer, tasks: TaskS
     {
       schema,
       context,
+      parse: sharedParse,
+      validate: sharedValidate,
+      subscribe: sharedSubscribe,
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
     },
