@@ -23,7 +23,8 @@ export interface RenderRequest {
   outputDir: string;
   signal?: AbortSignal;
   /**
-   * Overall fraction 0..1, never decreasing: 'rendering' covers 0..0.95, 'poster' the rest.
+   * Overall fraction 0..1, never decreasing: ffmpeg's own progress covers 0..0.95, writing the
+   * files in place the rest.
    * Called from stream handlers, so it must not throw.
    */
   onProgress?: (fraction: number, stage: RenderStage) => void;
@@ -33,7 +34,7 @@ export interface RenderRequest {
   ffmpegPath?: string;
 }
 
-export type RenderStage = 'rendering' | 'poster';
+export type RenderStage = 'rendering';
 
 export interface RenderResult {
   /** Absolute path of `<outputDir>/video.mp4`. */
@@ -129,10 +130,16 @@ function buildScene(req: RenderRequest, workDir: string): Scene {
     });
   }
 
+  const posterAtSeconds = title ? titleSeconds / 2 : duration / 2;
+  // One ffmpeg run writes both files (decision 0008): the frames are split, one branch is
+  // encoded, the other skips to the poster's moment and gives one still.
   return {
-    filter: [...filters, 'format=yuv420p', `fps=${req.fps}`].join(','),
+    filter: [
+      `[0:v]${[...filters, 'format=yuv420p', `fps=${req.fps}`].join(',')},split=2[video][still]`,
+      `[still]trim=start=${seconds(posterAtSeconds)},setpts=PTS-STARTPTS[poster]`,
+    ].join(';'),
     textFiles,
-    posterAtSeconds: title ? titleSeconds / 2 : duration / 2,
+    posterAtSeconds,
   };
 }
 
@@ -211,7 +218,8 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
       args: [
         '-nostdin', '-nostats', '-hide_banner', '-loglevel', 'error', '-y', '-progress', 'pipe:1',
         '-f', 'lavfi', '-i', `color=c=${BACKGROUND}:s=${req.width}x${req.height}:r=${Math.min(TEXT_FPS, req.fps)}:d=${req.durationSeconds}`,
-        '-vf', scene.filter,
+        '-filter_complex', scene.filter,
+        '-map', '[video]',
         // Measured on 2 cores, 10 s 1280x720 24 fps: veryfast and superfast tie (0.6-1 s, the
         // machine's load dominates), ultrafast is slower (~1.3x) with 3x the bytes, faster and
         // medium cost ~1.5x. veryfast with the stillimage tune (slides are what this is)
@@ -220,6 +228,7 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
         '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'stillimage', '-threads', String(Math.min(availableParallelism(), 4)),
         '-pix_fmt', 'yuv420p', '-r', String(req.fps), '-t', String(req.durationSeconds),
         '-movflags', '+faststart', '-f', 'mp4', partialVideo,
+        '-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-c:v', 'mjpeg', '-f', 'image2', partialPoster,
       ],
       signal: req.signal,
       durationSeconds: req.durationSeconds,
@@ -227,20 +236,6 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
       onSpawn: req.onSpawn,
     });
     if (rendered.kind !== 'ok') throw outcomeError(rendered, 'rendering');
-    report(RENDER_PROGRESS_SHARE, 'rendering');
-
-    report(RENDER_PROGRESS_SHARE, 'poster');
-    const postered = await runFfmpeg({
-      binary,
-      args: [
-        '-nostdin', '-nostats', '-hide_banner', '-loglevel', 'error', '-y',
-        '-ss', seconds(scene.posterAtSeconds), '-i', partialVideo,
-        '-frames:v', '1', '-q:v', '3', '-f', 'image2', '-c:v', 'mjpeg', partialPoster,
-      ],
-      signal: req.signal,
-      onSpawn: req.onSpawn,
-    });
-    if (postered.kind !== 'ok') throw outcomeError(postered, 'poster');
 
     const sizeBytes = await fsStep('cannot publish the rendered files', async () => {
       await rename(partialPoster, posterFile);
@@ -250,7 +245,7 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
       return (await stat(contentFile)).size;
     });
     succeeded = true;
-    report(1, 'poster');
+    report(1, 'rendering');
     return { contentFile, posterFile, sizeBytes };
   } catch (err) {
     await Promise.all(published.map((f) => rm(f, { force: true })));
