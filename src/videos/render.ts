@@ -136,7 +136,9 @@ function buildScene(req: RenderRequest, workDir: string): Scene {
   return {
     filter: [
       `[0:v]${[...filters, 'format=yuv420p', `fps=${req.fps}`].join(',')},split=2[video][still]`,
-      `[still]trim=start=${seconds(posterAtSeconds)},setpts=PTS-STARTPTS[poster]`,
+      // end_frame=1: without it the poster branch keeps filtering every frame to the end
+      // (measured: 13.5-15.4 video-s/s against 19.8-20.2 with it; the same poster bytes).
+      `[still]trim=start=${seconds(posterAtSeconds)},setpts=PTS-STARTPTS,trim=end_frame=1[poster]`,
     ].join(';'),
     textFiles,
     posterAtSeconds,
