@@ -12,7 +12,6 @@ import path from 'node:path';
 import type { Benchmark, BenchContext, Figure } from './lib/figure.js';
 import { renderMarkdown } from './lib/report.js';
 import { benchmarks } from './benchmarks/index.js';
-import { applyPrototypeFromEnv } from './prototypes/leanWrites.js';
 
 interface Args {
   /** Set when --rounds was given: overrides every benchmark's default. */
@@ -37,8 +36,10 @@ function parseArgs(argv: string[]): Args {
       const db = value();
       if (db !== 'pglite' && db !== 'postgres') throw new Error('--db must be pglite or postgres');
       args.dbs = [db];
-    } else if (arg === '--rounds') args.rounds = Number(value());
-    else if (arg === '--seconds') args.seconds = Number(value());
+    } else if (arg === '--rounds') {
+      args.rounds = Number(value());
+      args.roundsGiven = true;
+    } else if (arg === '--seconds') args.seconds = Number(value());
     else if (arg === '--out') args.out = value();
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`usage: npm run bench -- [name ...] [--db pglite|postgres] [--rounds N] [--seconds S] [--out NAME]\nbenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(18)} ${b.title}`).join('\n')}\n`);
@@ -54,8 +55,6 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const prototype = applyPrototypeFromEnv();
-  if (prototype) process.stderr.write(`PROTOTYPE ${prototype} applied: these are not the numbers of src/ as it is\n`);
   const selected: Benchmark[] = args.names.length > 0 ? benchmarks.filter((b) => args.names.includes(b.name)) : benchmarks;
   const full = args.names.length === 0 && args.dbs.length === 2 && !args.roundsGiven && args.seconds === 3;
   const started = Date.now();
@@ -92,13 +91,13 @@ async function main(): Promise<void> {
     date: new Date(started).toISOString(),
     totalSeconds,
     machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    settings: { prototype, rounds: args.rounds, secondsPerWindow: args.seconds, dbs: args.dbs, benchmarks: selected.map((b) => b.name) },
+    settings: { rounds: args.rounds, secondsPerWindow: args.seconds, dbs: args.dbs, benchmarks: selected.map((b) => b.name) },
     figures,
     failures,
   };
   const dir = path.join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
-  const stem = args.out ?? (prototype ? `prototype-${prototype.replace(/,/g, "+")}` : full ? "latest" : "partial");
+  const stem = args.out ?? (full ? 'latest' : 'partial');
   await writeFile(path.join(dir, `${stem}.json`), JSON.stringify(report, null, 2) + '\n');
   const markdown = renderMarkdown(report);
   await writeFile(path.join(dir, `${stem}.md`), markdown);

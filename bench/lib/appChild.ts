@@ -2,7 +2,6 @@
 // --expose-gc for memory figures), owns its PostgreSQL database, and talks to it over IPC.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { prototypesFromEnv } from '../prototypes/leanWrites.js';
 import { createBenchDatabase, type BenchDatabase, type BenchDb } from './benchApp.js';
 
 export interface ChildSpec {
@@ -68,10 +67,7 @@ export interface ChildProcessHandle {
 export const memoryFlags = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 export async function spawnIpcChild<Ready>(script: string, arg: unknown, options: { exposeGc?: boolean } = {}): Promise<{ child: ChildProcess; ready: Ready; exited: Promise<void> }> {
-  // BENCH_PROTOTYPE=shared-subscriptions: the graphql-ws prototype's module hook (bench/prototypes/).
-  const hook = prototypesFromEnv().includes('shared-subscriptions')
-    ? ['--import', path.join(import.meta.dirname, '../prototypes/register.mjs')] : [];
-  const child = spawn(process.execPath, [...(options.exposeGc ? memoryFlags : []), '--import', 'tsx', ...hook, script, JSON.stringify(arg)], {
+  const child = spawn(process.execPath, [...(options.exposeGc ? memoryFlags : []), '--import', 'tsx', script, JSON.stringify(arg)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

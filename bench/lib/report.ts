@@ -5,7 +5,7 @@ export interface Report {
   date: string;
   totalSeconds: number;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
-  settings: { prototype: string | null; rounds: number; secondsPerWindow: number; dbs: string[]; benchmarks: string[] };
+  settings: { rounds: number; secondsPerWindow: number; dbs: string[]; benchmarks: string[] };
   figures: Figure[];
   failures: { bench: string; db: string; error: string }[];
 }
@@ -28,7 +28,6 @@ export function renderMarkdown(report: Report): string {
   const lines = [
     `# Benchmark results`,
     ``,
-    ...(report.settings.prototype ? [`**PROTOTYPE ${report.settings.prototype} applied at run time (bench/prototypes/): not the numbers of src/ as it is.**`, ``] : []),
     `Run ${report.date} on ${report.machine.cpus} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}; ` +
       `${report.settings.rounds} rounds of ${report.settings.secondsPerWindow} s windows, median reported; total ${report.totalSeconds.toFixed(0)} s.`,
     `Every value is compared with a floor measured in the same run. "db" is the database the app used; "any" marks a database-independent figure measured once ` +

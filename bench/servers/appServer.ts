@@ -12,9 +12,7 @@ import type { ProcessorContext } from '../../src/tasks/processor.js';
 import { startBenchApp } from '../lib/benchApp.js';
 import type { ChildReply, ChildRequest, ChildSpec } from '../lib/appChild.js';
 import { epochMs } from '../lib/stats.js';
-import { applyPrototypeFromEnv } from '../prototypes/leanWrites.js';
 
-applyPrototypeFromEnv();
 const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
 const send = (message: ChildReply) => process.send?.(message);
 

@@ -2,12 +2,9 @@
 // through GraphQL (or REST with `rest`) and completed by a trivial processor, and for one
 // `GET /videos/tasks/{id}` and one GraphQL `task(id)` read. Embedded database (PGlite), whose
 // instance is tapped without touching src/.
-//   [BENCH_PROTOTYPE=lean-writes] node --import tsx bench/tools/queryLog.ts [rest]
+//   node --import tsx bench/tools/queryLog.ts [rest]
 import { startBenchApp, trivialProcessor } from '../lib/benchApp.js';
 import { sleep } from '../lib/stats.js';
-import { applyPrototypeFromEnv } from '../prototypes/leanWrites.js';
-
-applyPrototypeFromEnv(); // BENCH_PROTOTYPE=lean-writes shows the statements of the proposed change
 
 const bench = await startBenchApp({ db: 'pglite', processors: { CREATE_VIDEO: trivialProcessor } });
 const pglite = bench.app.services.database.pglite;

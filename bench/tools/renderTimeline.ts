@@ -1,10 +1,10 @@
 // Diagnostic for figure 8: where the wall time of the app's renders goes. Runs the real app
 // (PGlite, default settings, WORKER_CONCURRENCY = CPU count), creates CPU-count x 3 video tasks
 // at once and reports, from the task changes the app publishes (stage changes are written at
-// once), per task: claim -> first 'rendering' write (set-up), 'rendering' -> 'poster' (the
-// video ffmpeg), 'poster' -> 'publishing' (the poster ffmpeg), 'publishing' -> SUCCEEDED
-// (files renamed, video row and completion written), and the gap from one task's SUCCEEDED to
-// the next claim.
+// once), per task: claim -> first 'rendering' write (set-up), 'rendering' -> 'publishing' (the
+// one ffmpeg run that writes video and poster, and the renames), 'publishing' -> SUCCEEDED (the
+// video row and completion written), the gap from one task's SUCCEEDED to the next claim, and
+// how many changes (progress writes among them) each task published.
 //   node --import tsx bench/tools/renderTimeline.ts
 import os from 'node:os';
 import { startBenchApp } from '../lib/benchApp.js';
@@ -26,21 +26,21 @@ try {
   const done = () => [...marks.values()].filter((m) => m.some((e) => e.status === 'SUCCEEDED' || e.status === 'FAILED')).length;
   while (done() < count && nowMs() < deadline) await sleep(20);
   const wall = Math.max(...[...marks.values()].map((m) => m[m.length - 1]!.at)) - start;
-  const phases: Record<string, number[]> = { setup: [], video: [], poster: [], publish: [] };
+  const phases: Record<string, number[]> = { setup: [], ffmpeg: [], publish: [] };
+  const changes: number[] = [];
   const claims: number[] = [];
   const ends: number[] = [];
   for (const list of marks.values()) {
     const at = (pred: (e: { stage: string; status: string }) => boolean) => list.find(pred)?.at ?? Number.NaN;
     const claim = at((e) => e.status === 'RUNNING');
     const rendering = at((e) => e.stage === 'rendering');
-    const poster = at((e) => e.stage === 'poster');
     const publishing = at((e) => e.stage === 'publishing');
     const end = at((e) => e.status === 'SUCCEEDED');
     claims.push(claim);
     ends.push(end);
     phases.setup!.push(rendering - claim);
-    phases.video!.push(poster - rendering);
-    phases.poster!.push(publishing - poster);
+    phases.ffmpeg!.push(publishing - rendering);
+    changes.push(list.length);
     phases.publish!.push(end - publishing);
   }
   // Gaps: each claim after the first `cpus` follows some earlier completion.
@@ -52,6 +52,7 @@ try {
     process.stdout.write(`  ${name.padEnd(8)} median ${median(values).toFixed(0).padStart(5)} ms  total ${values.reduce((a, b) => a + b, 0).toFixed(0).padStart(6)} ms\n`);
   }
   process.stdout.write(`  gap SUCCEEDED -> next claim: median ${median(gaps).toFixed(1)} ms\n`);
+  process.stdout.write(`  changes published per task (created, claim, progress, publishing, SUCCEEDED): median ${median(changes)}\n`);
 } finally {
   await bench.stop();
 }

@@ -1,10 +1,13 @@
 // Diagnostic for figures 1 and 2: the same three task writes (insert, PENDING -> RUNNING,
 // RUNNING -> SUCCEEDED) in three shapes, as Prisma loops at the benchmark's concurrency:
-//   plain      each write one statement returning the row (the floor of figures 1 and 2)
-//   include    each write with `include: { video: true }`, as TaskStore does
-//   app        as the app does today: the insert inside `$transaction(tx => ...)` (TaskService.submit),
-//              the claim with include, the completion inside `$transaction` with include (TaskStore.finish)
-// and the number of SQL statements each shape sends per task (PGlite tapped).
+//   plain      each write one statement returning the row: the floor of figures 1 and 2, and
+//              since decision 0006 what the app sends for a task without idempotency key or video
+//   include    each write with `include: { video: true }`
+//   before0006 as the app did before decision 0006: the insert inside `$transaction(tx => ...)`
+//              (TaskService.submit), the claim with include, the completion inside
+//              `$transaction` with include (TaskStore.finish)
+// and the number of SQL statements each shape sends per task (PGlite tapped). Check the app's
+// own statements with bench/tools/queryLog.ts.
 //   node --import tsx bench/tools/writeShapes.ts [pglite|postgres] [seconds]
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
@@ -31,7 +34,7 @@ const shapes: Record<string, Shape> = {
     await prisma.task.update({ where: { id: t.id, status: 'PENDING' }, data: claimData(), include: video });
     await prisma.task.update({ where: { id: t.id, status: 'RUNNING' }, data: doneData(), include: video });
   },
-  app: async (prisma) => {
+  before0006: async (prisma) => {
     const t = await prisma.$transaction((tx) => tx.task.create({ data: { kind: 'CREATE_VIDEO', input }, include: video }));
     await prisma.task.update({ where: { id: t.id, status: 'PENDING' }, data: claimData(), include: video });
     await prisma.$transaction((tx) => tx.task.update({ where: { id: t.id, status: 'RUNNING' }, data: doneData(), include: video }));
@@ -83,7 +86,7 @@ try {
   process.stdout.write(`${db}, concurrency ${concurrency}, median of 3 x ${seconds} s:\n`);
   for (const [name, values] of Object.entries(results)) {
     const m = median(values);
-    process.stdout.write(`  ${name.padEnd(8)} ${m.toFixed(0).padStart(6)} tasks/s  (${(m / plain).toFixed(2)} of plain)${statements[name] !== undefined ? `  ${statements[name]} statements per task (incl. BEGIN/COMMIT)` : ''}\n`);
+    process.stdout.write(`  ${name.padEnd(10)} ${m.toFixed(0).padStart(6)} tasks/s  (${(m / plain).toFixed(2)} of plain)${statements[name] !== undefined ? `  ${statements[name]} statements per task (incl. BEGIN/COMMIT)` : ''}\n`);
   }
 } finally {
   await floor.close();
