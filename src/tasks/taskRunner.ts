@@ -140,10 +140,6 @@ export class TaskRunner {
     await all();
   }
 
-  get activeCount(): number {
-    return this.running.size;
-  }
-
   private pump(): void {
     while (this.accepting && this.running.size < this.options.concurrency && this.queue.length > 0) {
       const id = this.queue.shift() as string;

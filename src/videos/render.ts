@@ -86,7 +86,6 @@ const seconds = (s: number): string => s.toFixed(3);
 interface Scene {
   filter: string;
   textFiles: Array<{ name: string; text: string }>;
-  posterAtSeconds: number;
 }
 
 function buildScene(req: RenderRequest, workDir: string): Scene {
@@ -141,7 +140,6 @@ function buildScene(req: RenderRequest, workDir: string): Scene {
       `[still]trim=start=${seconds(posterAtSeconds)},setpts=PTS-STARTPTS,trim=end_frame=1[poster]`,
     ].join(';'),
     textFiles,
-    posterAtSeconds,
   };
 }
 
