@@ -136,21 +136,26 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     // running tasks get their grace period, but new tasks are refused (503, UNAVAILABLE).
     const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     server.closeIdleConnections();
-    await purger?.stop();
-    await runner?.stop(graceMs);
-    api = null;
-    await graphql?.stop();
-    server.closeAllConnections();
-    await closed;
-    await events?.close();
-    await database?.close();
-    await lock?.release();
-    runner = null;
-    purger = null;
-    graphql = null;
-    events = null;
-    database = null;
-    lock = null;
+    try {
+      await purger?.stop();
+      await runner?.stop(graceMs);
+      api = null;
+      await graphql?.stop();
+      server.closeAllConnections();
+      await closed;
+      await events?.close();
+      await database?.close();
+    } finally {
+      // Whatever failed above, the store is free for the next server once this process lets go.
+      api = null;
+      await lock?.release();
+      runner = null;
+      purger = null;
+      graphql = null;
+      events = null;
+      database = null;
+      lock = null;
+    }
   }
 
   return {

@@ -153,7 +153,11 @@ describe('lists', () => {
     const graphql = await gql<{ tasks: { nodes: { status: string }[] } }>(t.url, `{ tasks(first: 100, filter: { status: [FAILED] }) { nodes { status } } }`);
     expect(graphql.data!.tasks.nodes).toHaveLength(failedIds.length);
 
-    for (const [query, field] of [['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=x', 'limit'], ['cursor=garbage', 'cursor'], ['status=sleeping', 'status'], ['kind=PAINT', 'kind']]) {
+    const farPast = Buffer.from(JSON.stringify(['-100000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    for (const [query, field] of [
+      ['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=x', 'limit'], ['cursor=garbage', 'cursor'], [`cursor=${farPast}`, 'cursor'],
+      ['status=sleeping', 'status'], ['status=constructor', 'status'], ['status=__proto__', 'status'], ['kind=PAINT', 'kind'],
+    ]) {
       const res = await request(t.url, `/videos/tasks?${query}`);
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([expect.objectContaining({ field, in: 'query' })]);

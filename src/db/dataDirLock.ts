@@ -72,7 +72,10 @@ function bindAbstractSocket(name: string): Promise<net.Server> {
 }
 
 async function lockWithSocket(directory: string, lockFile: string): Promise<DataDirLock> {
-  const name = `\0longrun-data-dir-${createHash('sha256').update(directory).digest('hex').slice(0, 40)}`;
+  // Named after the directory's identity (device and inode), not its path, so the same
+  // directory reached through a bind mount or another path is the same lock.
+  const { dev, ino } = await fs.stat(directory);
+  const name = `\0longrun-data-dir-${createHash('sha256').update(`${dev}:${ino}`).digest('hex').slice(0, 40)}`;
   let server: net.Server;
   try {
     server = await bindAbstractSocket(name);
@@ -82,8 +85,14 @@ async function lockWithSocket(directory: string, lockFile: string): Promise<Data
   }
   // Written aside and renamed into place, so a reader never sees half a file.
   const temporary = `${lockFile}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, JSON.stringify(mine()));
-  await fs.rename(temporary, lockFile);
+  try {
+    await fs.writeFile(temporary, JSON.stringify(mine()));
+    await fs.rename(temporary, lockFile);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
   let released = false;
   return {
     async release() {

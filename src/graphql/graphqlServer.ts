@@ -32,7 +32,8 @@ export async function createGraphQLEndpoint(httpServer: HttpServer, tasks: TaskS
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   const context = (): GraphQLContext => ({ tasks });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: graphqlPath });
+  // Messages are GraphQL requests: the same 1 MB bound as HTTP bodies (ws would take 100 MiB).
+  const wsServer = new WebSocketServer({ server: httpServer, path: graphqlPath, maxPayload: 1024 * 1024 });
   const wsHandle = useServer(
     {
       schema,

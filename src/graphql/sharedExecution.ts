@@ -21,8 +21,12 @@ const validations = new WeakMap<DocumentNode, readonly GraphQLError[]>();
 const executions = new WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>();
 let nextDocumentId = 1;
 
+/** Larger documents are parsed per subscription, so the cache cannot be inflated by payload. */
+const maxCachedSourceLength = 16 * 1024;
+
 export function sharedParse(input: string | Source): DocumentNode {
   const source = typeof input === 'string' ? input : input.body;
+  if (source.length > maxCachedSourceLength) return parse(source, { noLocation: true });
   let document = documents.get(source);
   if (document) {
     // Refresh its place in the LRU order.

@@ -51,6 +51,8 @@ export function restErrorHandler(logger: Logger): ErrorRequestHandler {
       }, req.originalUrl);
     }
     if (error instanceof HttpProblem) {
+      // send set the file's caching headers before it refused; they must not cache the refusal.
+      for (const header of ['Cache-Control', 'Last-Modified', 'ETag', 'Accept-Ranges']) res.removeHeader(header);
       res.set(error.headers);
       return sendProblem(res, { status: error.status, code: httpProblemCodes[error.status] ?? 'BAD_REQUEST', detail: error.message }, req.originalUrl);
     }

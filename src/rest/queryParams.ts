@@ -40,11 +40,11 @@ export function taskFilterParams(req: Request): TaskFilter {
   const status = single(req, 'status');
   if (status !== undefined) {
     const words = status.split(',').map((word) => word.trim().toLowerCase());
-    const unknown = words.filter((word) => !(word in statusWords));
+    const unknown = words.filter((word) => !Object.hasOwn(statusWords, word));
     if (unknown.length > 0) {
       throw new ValidationError([{ field: 'status', message: `must be a comma-separated list of ${Object.keys(statusWords).join(', ')}`, in: 'query' }]);
     }
-    filter.statuses = [...new Set(words.flatMap((word) => statusWords[word] ?? []))];
+    filter.statuses = [...new Set(words.flatMap((word) => (Object.hasOwn(statusWords, word) ? statusWords[word] ?? [] : [])))];
   }
   const kind = single(req, 'kind')?.toUpperCase();
   if (kind !== undefined) {

@@ -32,7 +32,9 @@ export function decodeCursor(cursor: string, field: string, location?: 'query'):
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
     const date = new Date(typeof createdAt === 'string' ? createdAt : NaN);
-    if (typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) && !Number.isNaN(date.getTime())) return { createdAt: date, id };
+    // Within what PostgreSQL stores and this server can have written: a forged far date is bad input.
+    const year = date.getUTCFullYear();
+    if (typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) && year >= 1970 && year <= 9999) return { createdAt: date, id };
   } catch {
     // fall through to the error below
   }

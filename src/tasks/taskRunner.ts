@@ -37,10 +37,12 @@ export class StopReason extends Error {
 const internalFailure: TaskFailureInfo = { code: 'INTERNAL', message: 'The task failed because of an internal error.', retryable: false };
 const interruptedFailure: TaskFailureInfo = {
   code: 'INTERRUPTED',
-  message: 'The server stopped abruptly during every attempt of this task.',
+  message: 'The task was interrupted (the server stopped abruptly or lost it) after using all its attempts.',
   retryable: false,
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** 0.25 + 0.5 + 1 + 2 + 4 + 8 + 8 s between tries: about 24 s. */
+const persistTries = 8;
 
 interface Run {
   abort: AbortController;
@@ -68,8 +70,7 @@ export class TaskRunner {
   async start(): Promise<void> {
     const { store, logger, retry } = this.options;
     for (const { id, attempts } of await store.running()) {
-      const cancelled = await store.cancelRunning(id, null);
-      const task = cancelled ?? (attempts >= retry.maxAttempts ? await store.fail(id, null, interruptedFailure) : await store.requeue(id, null));
+      const task = await this.recover(id, attempts, null);
       logger.warn('recovered a task left running by a previous process', { taskId: id, status: task?.status });
     }
     this.accepting = true;
@@ -80,11 +81,23 @@ export class TaskRunner {
     this.sweeper.unref();
   }
 
+  /**
+   * A task left RUNNING with no run behind it: cancelled if that was asked for, failed as
+   * INTERRUPTED once it has used all its attempts (so a task that kills the server, or whose
+   * result can never be stored, cannot loop forever), otherwise back to PENDING.
+   */
+  private async recover(id: string, attempts: number, owner: string | null): Promise<TaskView | null> {
+    const { store, retry } = this.options;
+    const task = (await store.cancelRunning(id, owner))
+      ?? (attempts >= retry.maxAttempts ? await store.fail(id, owner, interruptedFailure) : await store.requeue(id, owner));
+    return this.publish(task);
+  }
+
   /** Heals what a failed database write left behind (see sweepIntervalMs). */
   async sweep(): Promise<void> {
     const { store } = this.options;
-    for (const { id } of await store.running(this.ownerId)) {
-      if (!this.running.has(id)) this.publish(await store.release(id, this.ownerId));
+    for (const { id, attempts } of await store.running(this.ownerId)) {
+      if (!this.running.has(id)) await this.recover(id, attempts, this.ownerId);
     }
     for (const { id, runAfter } of await store.pending()) this.enqueue(id, runAfter);
   }
@@ -165,15 +178,20 @@ export class TaskRunner {
     return task;
   }
 
-  /** A state change worth a few tries: a passing database hiccup must not lose a render. */
-  private async persist(write: () => Promise<TaskView | null>): Promise<TaskView | null> {
+  /**
+   * A state change worth several tries over about half a minute (a database failover), so a
+   * finished render is stored rather than done again. If a retry finds the task moved on, the
+   * earlier try may have committed with its reply lost: the stored state is published then.
+   */
+  private async persist(taskId: string, write: () => Promise<TaskView | null>): Promise<TaskView | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return this.publish(await write());
+        const task = await write();
+        return this.publish(task ?? (attempt > 1 ? await this.options.store.find(taskId) : null));
       } catch (error) {
-        if (attempt >= 3) throw error;
-        this.options.logger.warn('writing a task state failed; trying again', { error, attempt });
-        await sleep(200 * attempt);
+        if (attempt >= persistTries) throw error;
+        this.options.logger.warn('writing a task state failed; trying again', { taskId, error, attempt });
+        await sleep(Math.min(8000, 250 * 2 ** (attempt - 1)));
       }
     }
   }
@@ -198,7 +216,7 @@ export class TaskRunner {
     }
     await reporter.close();
     // The work is done even if a stop came too late to prevent it: keep the result.
-    await this.persist(() => store.succeed(id, owner, outcome));
+    await this.persist(id, () => store.succeed(id, owner, outcome));
     return null;
   }
 
@@ -208,7 +226,7 @@ export class TaskRunner {
     if (signal.aborted) {
       // A cancel ends the task CANCELLED; a shutdown puts it back to PENDING, unless a cancel
       // was asked for meanwhile.
-      const stopped = await this.persist(() => store.release(task.id, owner));
+      const stopped = await this.persist(task.id, () => store.release(task.id, owner));
       logger.info('task stopped', { taskId: task.id, status: stopped?.status });
       return null;
     }
@@ -218,12 +236,12 @@ export class TaskRunner {
     if (shouldRetry(retry, task.attempts, info.retryable)) {
       const runAfter = new Date(Date.now() + backoffMs(retry, task.attempts));
       logger.info('task will be retried', { taskId: task.id, attempts: task.attempts, runAfter, code: info.code });
-      if (await this.persist(() => store.scheduleRetry(task.id, owner, runAfter, info))) return runAfter;
+      if (await this.persist(task.id, () => store.scheduleRetry(task.id, owner, runAfter, info))) return runAfter;
       // Not rescheduled: a cancel was asked for while it failed.
-      await this.persist(() => store.cancelRunning(task.id, owner));
+      await this.persist(task.id, () => store.cancelRunning(task.id, owner));
       return null;
     }
-    await this.persist(() => store.fail(task.id, owner, info));
+    await this.persist(task.id, () => store.fail(task.id, owner, info));
     return null;
   }
 }

@@ -190,6 +190,7 @@ export function e2eSuite(kind: TestDatabaseKind): void {
         expect(res.status).toBe(416);
         expect(res.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
         expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(res.headers.get('cache-control')).toBeNull(); // the refusal must not be cached as the file
       }
 
       const poster = await fetch(`${url}${videoPath}/poster`);
