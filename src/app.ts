@@ -33,6 +33,11 @@ export interface BuildOptions {
   logger?: Logger;
   /** Extra database settings, e.g. a PGlite template to clone in tests. */
   database?: Partial<Omit<DatabaseConfig, 'databaseUrl' | 'dataDir'>>;
+  /**
+   * Called after the app stopped itself because it can no longer run safely (its PostgreSQL
+   * lock was lost). main.ts exits non-zero so a supervisor restarts it.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 export interface App {
@@ -82,10 +87,17 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     sendProblem(res, { status: 503, code: 'UNAVAILABLE', detail: 'The server is not ready.' }, req.originalUrl);
   });
 
+  /** Another server may now take over the database: stop running tasks here at once. */
+  function lockLost(error: Error): void {
+    void stop()
+      .catch((stopError: unknown) => logger.error('stopping after the lock was lost failed', { error: stopError }))
+      .finally(() => options.onFatal?.(error));
+  }
+
   async function start(): Promise<string> {
     try {
       // One server per data directory (PGlite) or per database (PostgreSQL), for now.
-      lock = config.databaseUrl ? await lockDatabase(config.databaseUrl, logger) : await lockDataDir(config.dataDir);
+      lock = config.databaseUrl ? await lockDatabase(config.databaseUrl, logger, lockLost) : await lockDataDir(config.dataDir);
       const address = await listen(server, config.port, config.host);
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;

@@ -20,7 +20,7 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const app = buildApp(config, { logger });
+  const app = buildApp(config, { logger, onFatal: () => process.exit(1) });
   const started = app.start();
 
   // Handlers go in before the start finishes: a signal during migrations waits for them to

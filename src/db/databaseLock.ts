@@ -21,17 +21,39 @@ export interface DatabaseLock {
   release(): Promise<void>;
 }
 
-export async function lockDatabase(url: string, logger: Logger): Promise<DatabaseLock> {
-  const client = new pg.Client({ connectionString: url });
-  // Without a listener an error on this idle connection would crash the process.
-  client.on('error', (error) => logger.error('the connection holding the database lock failed; the lock is lost', { error }));
+/**
+ * Takes the lock, or throws DatabaseInUseError. If the lock's connection dies later (the
+ * server restarted, a timeout killed the session), another server may start: `onLost` is then
+ * called once, and the caller must stop running tasks at once.
+ */
+export async function lockDatabase(url: string, logger: Logger, onLost: (error: Error) => void): Promise<DatabaseLock> {
+  // Keepalives so a vanished peer is noticed in about a minute, not after the OS's two hours.
+  const client = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+  let releasing = false;
+  let lost = false;
+  const lose = (error: Error) => {
+    if (releasing || lost) return;
+    lost = true;
+    logger.error('the connection holding the database lock is gone; the lock is lost', { error });
+    onLost(error);
+  };
+  client.on('error', lose);
+  client.on('end', () => lose(new Error('the lock connection ended')));
   await client.connect();
   try {
+    // An idle-session timeout set on the database must not end this deliberately idle session.
+    await client.query('SET idle_session_timeout = 0').catch(() => undefined); // PostgreSQL 14+
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [runnerLockKey]);
     if (!rows[0]?.locked) throw new DatabaseInUseError();
   } catch (error) {
+    releasing = true;
     await client.end();
     throw error;
   }
-  return { release: () => client.end() };
+  return {
+    release: async () => {
+      releasing = true;
+      await client.end();
+    },
+  };
 }
