@@ -11,6 +11,8 @@ import { videoBody } from './representations.js';
 import { idempotencyOf, sendAccepted } from './taskRoutes.js';
 
 /** What send reports about the request (a bad Range, a failed precondition) is the caller's to see. */
+// A missing file (a deletion removes the files a moment before the row) is a 404 through
+// send's ENOENT, without a separate existence check on every request.
 function mediaError(error: Error & { status?: number; code?: string }, file: string, videoId: string): Error {
   if (error.code === 'ENOENT') return new NotFoundError('media', videoId);
   const status = error.status ?? 500;
@@ -40,8 +42,6 @@ export function videoRoutes(tasks: TaskService, mediaDir: string): Router {
   const serveMedia = (pick: 'contentPath' | 'posterPath') => asyncHandler(async (req, res) => {
     const video = await tasks.getVideo(String(req.params.id));
     const file = path.resolve(mediaDir, video[pick]);
-    // The files go first when a video is deleted; the row follows a moment later.
-    if (!fs.existsSync(file)) throw new NotFoundError('media', video.id);
     // send (under express) answers Range requests with 206 and Content-Range.
     await new Promise<void>((resolve, reject) => {
       res.sendFile(video[pick], { root: mediaDir, acceptRanges: true, lastModified: true, maxAge: '1h', immutable: true }, (error) => {
