@@ -127,6 +127,10 @@ export const trivialProcessor = async () => ({});
 export async function openFloorDatabase(db: BenchDb): Promise<{ database: Database; close(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-floor-'));
   const postgres = db === 'postgres' ? await createBenchDatabase() : null;
+  const discard = async () => {
+    await postgres?.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
   try {
     const database = await openDatabase(postgres
       ? { databaseUrl: postgres.url, dataDir }
@@ -138,14 +142,12 @@ export async function openFloorDatabase(db: BenchDb): Promise<{ database: Databa
         try {
           await database.close();
         } finally {
-          await postgres?.drop();
-          await fs.rm(dataDir, { recursive: true, force: true });
+          await discard();
         }
       },
     };
   } catch (error) {
-    await postgres?.drop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await discard();
     throw error;
   }
 }
