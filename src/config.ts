@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { LogLevel } from './logger.js';
+import { renderLimits } from './videos/renderLimits.js';
 
 export interface RenderSettings {
   width: number;
@@ -18,6 +19,46 @@ export interface RetryPolicy {
   /** Backoff before the second attempt; it doubles per attempt up to capMs, with jitter. */
   baseMs: number;
   capMs: number;
+}
+
+/** Bounds on what one GraphQL document may ask for (graphql-armor), on HTTP and WebSocket alike. */
+export interface GraphQLLimits {
+  maxDepth: number;
+  maxAliases: number;
+  /** Lexical tokens in a document; parsing stops beyond it. */
+  maxTokens: number;
+  /** graphql-armor's cost: fields weighted by their depth. */
+  maxCost: number;
+  maxDirectives: number;
+  /** Schema introspection (__schema, __type), on both transports. */
+  introspection: boolean;
+}
+
+export interface WebSocketLimits {
+  /** Open graphql-ws connections in all; upgrades beyond it are refused with 503. */
+  maxConnections: number;
+  /** Operations (subscriptions, queries) running at once on one connection. */
+  maxOperationsPerConnection: number;
+}
+
+/** Who may reach the server from a browser, and under which names. */
+export interface HttpAccess {
+  /**
+   * Host names (without port) the server answers to; null: any. Default: the loopback names
+   * when HOST is a loopback address (so a DNS-rebinding page cannot reach it), else any.
+   */
+  allowedHosts: string[] | null;
+  /** Origins allowed cross-origin (CORS, WebSocket upgrades, unsafe methods), besides loopback origins. */
+  corsOrigins: string[];
+}
+
+export interface DatabaseLimits {
+  /** PostgreSQL: longest a statement may run before it is cancelled (the request answers 503). */
+  statementTimeoutMs: number;
+  /** PostgreSQL: longest a request waits for a pooled connection (then 503). */
+  poolTimeoutMs: number;
+  /** PostgreSQL: connections in the pool. */
+  poolSize: number;
 }
 
 export interface Config {
@@ -41,6 +82,17 @@ export interface Config {
   /** How often the runner reconciles its queue with the database (see TaskRunner.sweep). */
   sweepIntervalMs: number;
   logLevel: LogLevel;
+  /**
+   * NODE_ENV=development: GraphQL errors carry stack traces and "Did you mean" hints. Off by
+   * default; the logs always have the detail.
+   */
+  development: boolean;
+  /** Largest request body (REST, GraphQL over HTTP) and WebSocket message. */
+  maxRequestBytes: number;
+  graphql: GraphQLLimits;
+  webSocket: WebSocketLimits;
+  http: HttpAccess;
+  database: DatabaseLimits;
 }
 
 export class ConfigError extends Error {}
@@ -58,13 +110,58 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 function evenInteger(env: Env, name: string, fallback: number): number {
-  const value = integer(env, name, fallback, 16, 3840);
+  const value = integer(env, name, fallback, renderLimits.minDimension, renderLimits.maxDimension);
   // libx264 with yuv420p needs even dimensions.
   if (value % 2 !== 0) throw new ConfigError(`${name} must be even, got ${value}`);
   return value;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** Names that reach only this machine; the default allow-list of a server bound to loopback. */
+export const loopbackHostNames = ['localhost', '127.0.0.1', '[::1]', '::1'] as const;
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function corsOrigins(env: Env): string[] {
+  const origins = list(env, 'CORS_ORIGINS') ?? [];
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    // An origin is scheme://host[:port], exactly as a browser sends it in the Origin header.
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must be a comma-separated list of origins like https://app.example.com, got ${JSON.stringify(origin)}`);
+    }
+  }
+  return origins;
+}
+
+function allowedHosts(env: Env, host: string): string[] | null {
+  const hosts = list(env, 'ALLOWED_HOSTS');
+  if (hosts?.includes('*')) return null;
+  if (hosts) return hosts.map((name) => name.toLowerCase());
+  return isLoopbackHost(host) ? [...loopbackHostNames] : null;
+}
 
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -73,9 +170,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!logLevels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
+  const host = env.HOST || '127.0.0.1';
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
+    host,
     dataDir: path.resolve(env.DATA_DIR || './data'),
     databaseUrl,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', os.availableParallelism(), 1, 1024),
@@ -83,7 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
     render: {
       width: evenInteger(env, 'RENDER_WIDTH', 1280),
       height: evenInteger(env, 'RENDER_HEIGHT', 720),
-      fps: integer(env, 'RENDER_FPS', 24, 1, 60),
+      fps: integer(env, 'RENDER_FPS', 24, renderLimits.minFps, renderLimits.maxFps),
       ...(env.FFMPEG_PATH ? { ffmpegPath: env.FFMPEG_PATH } : {}),
     },
     retry: {
@@ -96,5 +194,28 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 3600) * 1000,
     sweepIntervalMs: integer(env, 'RUNNER_SWEEP_SECONDS', 5, 1, 3600) * 1000,
     logLevel,
+    development: env.NODE_ENV === 'development',
+    maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    graphql: {
+      maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 8, 1, 100),
+      maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
+      maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 2000, 10, 100_000),
+      maxCost: integer(env, 'GRAPHQL_MAX_COST', 5000, 1, 1_000_000),
+      maxDirectives: integer(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 0, 1000),
+      introspection: boolean(env, 'GRAPHQL_INTROSPECTION', env.NODE_ENV !== 'production'),
+    },
+    webSocket: {
+      maxConnections: integer(env, 'WS_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+      maxOperationsPerConnection: integer(env, 'WS_MAX_OPERATIONS_PER_CONNECTION', 100, 1, 100_000),
+    },
+    http: {
+      allowedHosts: allowedHosts(env, host),
+      corsOrigins: corsOrigins(env),
+    },
+    database: {
+      statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
+      poolTimeoutMs: integer(env, 'DB_POOL_TIMEOUT_MS', 5_000, 100, 600_000),
+      poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    },
   };
 }

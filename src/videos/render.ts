@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { escapeFilterValue, ffmpegPath, fontFile, runFfmpeg, type FfmpegOutcome } from './ffmpegBinary.js';
+import { renderLimits } from './renderLimits.js';
 import { centreLines, cleanText, layoutText } from './textLayout.js';
 
 export { ffmpegPath } from './ffmpegBinary.js';
@@ -145,9 +146,7 @@ function buildScene(req: RenderRequest, workDir: string): Scene {
 
 // --- the render --------------------------------------------------------------------------
 
-const MIN_DIMENSION = 16;
-const MAX_DIMENSION = 8192;
-const MAX_FPS = 240;
+const { minDimension: MIN_DIMENSION, maxDimension: MAX_DIMENSION, minFps: MIN_FPS, maxFps: MAX_FPS } = renderLimits;
 
 // This static ffmpeg silently crops odd sizes to even ones (yuv420p needs even) and accepts
 // absurd ones, so the request is checked here rather than left to ffmpeg.
@@ -159,7 +158,7 @@ function checkRequest(req: RenderRequest): void {
     }
   }
   if (!Number.isFinite(req.durationSeconds) || req.durationSeconds <= 0) problems.push(`durationSeconds must be positive (got ${req.durationSeconds})`);
-  if (!Number.isFinite(req.fps) || req.fps <= 0 || req.fps > MAX_FPS) problems.push(`fps must be above 0 and at most ${MAX_FPS} (got ${req.fps})`);
+  if (!Number.isInteger(req.fps) || req.fps < MIN_FPS || req.fps > MAX_FPS) problems.push(`fps must be an integer from ${MIN_FPS} to ${MAX_FPS} (got ${req.fps})`);
   if (problems.length > 0) throw new RenderError('RENDER_FAILED', `invalid render request: ${problems.join('; ')}`, { retryable: false });
 }
 
