@@ -24,6 +24,15 @@ function charLength(text: string): number {
   return count;
 }
 
+/**
+ * Nothing a reader would see: white space of any script, format characters (zero-width space
+ * and joiners, bidi marks) and other default-ignorable code points (Hangul fillers, variation
+ * selectors).
+ */
+function isBlank(text: string): boolean {
+  return /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u.test(text);
+}
+
 function checkText(fields: FieldError[], name: string, value: unknown, min: number, max: number): value is string {
   if (value === undefined || value === null) {
     fields.push({ field: name, message: 'is required' });
@@ -38,8 +47,13 @@ function checkText(fields: FieldError[], name: string, value: unknown, min: numb
     fields.push({ field: name, message: 'must not contain NUL characters' });
     return false;
   }
+  // JSON and GraphQL strings can carry half a UTF-16 pair ("\ud800"), which no UTF-8 column can store.
+  if (/\p{Cs}/u.test(value)) {
+    fields.push({ field: name, message: 'must be valid Unicode text (it contains an unpaired surrogate)' });
+    return false;
+  }
   const length = charLength(value);
-  if (min > 0 && value.trim() === '') fields.push({ field: name, message: 'must not be blank' });
+  if (min > 0 && isBlank(value)) fields.push({ field: name, message: 'must not be blank' });
   else if (length < min || length > max) fields.push({ field: name, message: `must be ${min} to ${max} characters long (got ${length})` });
   return true;
 }
