@@ -2,6 +2,7 @@
 // items created while a client pages only ever appear before its position: no duplicates, no
 // gaps among the items that existed when it started.
 import { ValidationError } from '../errors.js';
+import { isWellFormedId } from './ids.js';
 
 export const pageSizes = { default: 20, max: 100 } as const;
 
@@ -34,7 +35,7 @@ export function decodeCursor(cursor: string, field: string, location?: 'query'):
     const date = new Date(typeof createdAt === 'string' ? createdAt : NaN);
     // Within what PostgreSQL stores and this server can have written: a forged far date is bad input.
     const year = date.getUTCFullYear();
-    if (typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) && year >= 1970 && year <= 9999) return { createdAt: date, id };
+    if (typeof id === 'string' && isWellFormedId(id) && year >= 1970 && year <= 9999) return { createdAt: date, id };
   } catch {
     // fall through to the error below
   }

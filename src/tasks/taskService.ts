@@ -5,19 +5,15 @@ import { parseCreateVideoInput } from '../videos/createVideoInput.js';
 import type { VideoRecord } from '../videos/videoTypes.js';
 import { FeedWatch } from './feedWatch.js';
 import { checkIdempotencyKey, type IdempotencyStore } from './idempotency.js';
-import { matchesFilter, type Listing, type TaskFilter } from './listing.js';
+import { isWellFormedId } from './ids.js';
+import { matchesFilter, normalizeFilter, type Listing, type TaskFilter } from './listing.js';
 import type { Page, PageRequest } from './paging.js';
 import type { TaskRunner } from './taskRunner.js';
 import type { TaskStore, Tx } from './taskStore.js';
 import { isTerminal, type TaskView } from './taskTypes.js';
 import { TaskWatch } from './taskWatch.js';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs; anything else cannot name a task or video, so it is simply not found. */
-export function isWellFormedId(id: string): boolean {
-  return uuidPattern.test(id);
-}
+export { isWellFormedId } from './ids.js';
 
 export const maxWaitSeconds = 30;
 
@@ -80,7 +76,7 @@ export class TaskService {
   }
 
   listTasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskView>> {
-    return this.options.listing.tasks(filter, page);
+    return this.options.listing.tasks(normalizeFilter(filter), page);
   }
 
   listVideos(page: PageRequest): Promise<Page<VideoRecord>> {
@@ -146,7 +142,8 @@ export class TaskService {
   }
 
   /** Every change of every task that matches the filter, from now on. */
-  watchAll(filter: TaskFilter): AsyncIterableIterator<TaskView> {
+  watchAll(rawFilter: TaskFilter): AsyncIterableIterator<TaskView> {
+    const filter = normalizeFilter(rawFilter);
     let feed: FeedWatch | null = null;
     const unsubscribe = this.events.subscribeAll((task) => feed?.push(task));
     feed = new FeedWatch((task) => matchesFilter(filter, task), unsubscribe);
