@@ -10,6 +10,14 @@ export interface TaskFilter {
   kind?: TaskKind | undefined;
 }
 
+/**
+ * Each status once: a client may repeat one (70,000 times in a list once made PostgreSQL refuse
+ * the query for its bind parameters), and feeds test the list on every event.
+ */
+export function normalizeFilter(filter: TaskFilter): TaskFilter {
+  return { ...filter, ...(filter.statuses ? { statuses: [...new Set(filter.statuses)] } : {}) };
+}
+
 export function matchesFilter(filter: TaskFilter, task: TaskView): boolean {
   return (!filter.statuses || filter.statuses.includes(task.status)) && (!filter.kind || filter.kind === task.kind);
 }
