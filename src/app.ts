@@ -101,7 +101,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       const address = await listen(server, config.port, config.host);
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
-      database = await openDatabase({ ...options.database, dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+      database = await openDatabase({
+        ...options.database, dataDir: config.dataDir, limits: config.database, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      });
       const { applied } = await database.migrate();
       if (applied.length > 0) logger.info('applied migrations', { applied });
       const store = new TaskStore(database.prisma);
