@@ -80,7 +80,13 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
 
   http.disable('x-powered-by');
   http.set('etag', false);
-  http.use(probesRouter(() => api !== null && (runner?.isAccepting ?? false)));
+  http.use(probesRouter({
+    isStarted: () => api !== null && (runner?.isAccepting ?? false),
+    pingDatabase: async (timeoutMs) => {
+      if (!database) throw new Error('the database is closed');
+      await database.ping(timeoutMs);
+    },
+  }, logger));
   http.use((req, res, next) => {
     if (api) return api(req, res, next);
     res.set('Retry-After', '1');
