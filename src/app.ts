@@ -11,6 +11,7 @@ import { openDatabase, type Database, type DatabaseConfig } from './db/database.
 import type { EventBus } from './events/eventBus.js';
 import { MemoryEventBus } from './events/memoryEventBus.js';
 import { createGraphQLEndpoint, graphqlPath, type GraphQLEndpoint } from './graphql/graphqlServer.js';
+import { onClientError } from './http/clientError.js';
 import { probesRouter } from './http/probes.js';
 import { createLogger, type Logger } from './logger.js';
 import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
@@ -68,6 +69,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   const mediaDir = path.join(config.dataDir, 'media');
   const http = express();
   const server = createServer(http);
+  server.on('clientError', onClientError);
   let api: RequestHandler | null = null;
   let url = '';
   let lock: { release(): Promise<void> } | null = null;
@@ -139,7 +141,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       routes.use(taskRoutes(tasks));
       routes.use(videoRoutes(tasks, mediaDir));
       routes.use(notFoundHandler);
-      routes.use(restErrorHandler(logger));
+      routes.use(restErrorHandler(logger, { maxBodyBytes: config.maxRequestBytes }));
       await runner.start();
       purger.start();
       api = routes;
