@@ -138,7 +138,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       graphql = await createGraphQLEndpoint(server, tasks, logger);
       const routes = express.Router();
       routes.use(graphqlPath, express.json({ limit: '1mb' }), graphql.middleware);
-      routes.use(taskRoutes(tasks));
+      routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));
       routes.use(videoRoutes(tasks, mediaDir));
       routes.use(notFoundHandler);
       routes.use(restErrorHandler(logger, { maxBodyBytes: config.maxRequestBytes }));
