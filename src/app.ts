@@ -12,6 +12,7 @@ import type { EventBus } from './events/eventBus.js';
 import { MemoryEventBus } from './events/memoryEventBus.js';
 import { createGraphQLEndpoint, graphqlPath, type GraphQLEndpoint } from './graphql/graphqlServer.js';
 import { onClientError } from './http/clientError.js';
+import { corsPolicy, hostGuard, noSniff, originGuard } from './http/guards.js';
 import { probesRouter } from './http/probes.js';
 import { createLogger, type Logger } from './logger.js';
 import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
@@ -82,6 +83,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
 
   http.disable('x-powered-by');
   http.set('etag', false);
+  http.use(noSniff);
+  // Probes before the Host check: a kubelet sends the pod's IP as Host, and they change nothing.
   http.use(probesRouter({
     isStarted: () => api !== null && (runner?.isAccepting ?? false),
     pingDatabase: async (timeoutMs) => {
@@ -89,6 +92,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       await database.ping(timeoutMs);
     },
   }, logger));
+  http.use(hostGuard(config.http));
+  http.use(corsPolicy(config.http));
+  http.use(originGuard(config.http));
   http.use((req, res, next) => {
     if (api) return api(req, res, next);
     res.set('Retry-After', '1');
