@@ -11,6 +11,8 @@ import { openDatabase, type Database, type DatabaseConfig } from './db/database.
 import type { EventBus } from './events/eventBus.js';
 import { MemoryEventBus } from './events/memoryEventBus.js';
 import { createGraphQLEndpoint, graphqlPath, type GraphQLEndpoint } from './graphql/graphqlServer.js';
+import { onClientError } from './http/clientError.js';
+import { corsPolicy, hostGuard, noSniff, originGuard } from './http/guards.js';
 import { probesRouter } from './http/probes.js';
 import { createLogger, type Logger } from './logger.js';
 import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
@@ -68,6 +70,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   const mediaDir = path.join(config.dataDir, 'media');
   const http = express();
   const server = createServer(http);
+  server.on('clientError', onClientError);
   let api: RequestHandler | null = null;
   let url = '';
   let lock: { release(): Promise<void> } | null = null;
@@ -80,7 +83,18 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
 
   http.disable('x-powered-by');
   http.set('etag', false);
-  http.use(probesRouter(() => api !== null && (runner?.isAccepting ?? false)));
+  http.use(noSniff);
+  // Probes before the Host check: a kubelet sends the pod's IP as Host, and they change nothing.
+  http.use(probesRouter({
+    isStarted: () => api !== null && (runner?.isAccepting ?? false),
+    pingDatabase: async (timeoutMs) => {
+      if (!database) throw new Error('the database is closed');
+      await database.ping(timeoutMs);
+    },
+  }, logger));
+  http.use(hostGuard(config.http));
+  http.use(corsPolicy(config.http));
+  http.use(originGuard(config.http));
   http.use((req, res, next) => {
     if (api) return api(req, res, next);
     res.set('Retry-After', '1');
@@ -101,7 +115,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       const address = await listen(server, config.port, config.host);
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
-      database = await openDatabase({ ...options.database, dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+      database = await openDatabase({
+        ...options.database, dataDir: config.dataDir, limits: config.database, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      });
       const { applied } = await database.migrate();
       if (applied.length > 0) logger.info('applied migrations', { applied });
       const store = new TaskStore(database.prisma);
@@ -128,10 +144,10 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       graphql = await createGraphQLEndpoint(server, tasks, logger);
       const routes = express.Router();
       routes.use(graphqlPath, express.json({ limit: '1mb' }), graphql.middleware);
-      routes.use(taskRoutes(tasks));
+      routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));
       routes.use(videoRoutes(tasks, mediaDir));
       routes.use(notFoundHandler);
-      routes.use(restErrorHandler(logger));
+      routes.use(restErrorHandler(logger, { maxBodyBytes: config.maxRequestBytes }));
       await runner.start();
       purger.start();
       api = routes;

@@ -46,3 +46,50 @@ export class IdempotencyKeyReusedError extends ConflictError {
 export class UnavailableError extends AppError {
   readonly code = 'UNAVAILABLE' as const;
 }
+
+// SQLSTATEs that say the database could not serve the request now, not that the request is wrong:
+// 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout), 53300
+// too_many_connections, 57P01-57P03 admin shutdown / crash shutdown / cannot connect now, and the
+// 08 class (connection exceptions).
+const unavailableSqlStates = new Set(['57014', '55P03', '53300', '57P01', '57P02', '57P03']);
+// How @prisma/adapter-pg names connection failures it recognises (DriverAdapterError.cause.kind).
+const unavailableAdapterKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+// pg-pool's and pg's own messages when no connection could be had in connectionTimeoutMillis;
+// they carry no code, and @prisma/adapter-pg passes them on as they are.
+const poolTimeoutMessages = new Set(['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout']);
+
+function record(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+}
+
+/** The adapter's description of a driver error: `cause` of a DriverAdapterError, wherever Prisma put it. */
+function driverAdapterCause(error: Record<string, unknown>): Record<string, unknown> | null {
+  // Prisma 7 with a driver adapter: PrismaClientKnownRequestError (P2039 for model queries, P2010
+  // for raw ones) with meta.driverAdapterError = DriverAdapterError { cause: {kind, originalCode, ...} }.
+  const fromMeta = record(record(record(error.meta)?.driverAdapterError)?.cause);
+  if (fromMeta) return fromMeta;
+  // The adapter's own error, before Prisma wrapped it.
+  return error.name === 'DriverAdapterError' ? record(error.cause) : null;
+}
+
+/** Whether an error means the database is stalled or out of reach (a timeout, no free connection). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const fields = record(error);
+  if (!fields) return false;
+  if (typeof fields.message === 'string' && poolTimeoutMessages.has(fields.message)) return true;
+  const cause = driverAdapterCause(fields);
+  if (!cause) return false;
+  const sqlState = typeof cause.originalCode === 'string' ? cause.originalCode : typeof cause.code === 'string' ? cause.code : '';
+  return unavailableSqlStates.has(sqlState) || sqlState.startsWith('08') || (typeof cause.kind === 'string' && unavailableAdapterKinds.has(cause.kind));
+}
+
+export const databaseUnavailableMessage = 'The database did not answer in time; try again shortly.';
+
+/**
+ * The error to report for `error`: an UnavailableError (REST 503 + Retry-After, GraphQL
+ * UNAVAILABLE) when the database timed out or is out of reach, else `error` itself.
+ */
+export function asUnavailable(error: unknown): unknown {
+  if (error instanceof UnavailableError || !isDatabaseUnavailable(error)) return error;
+  return new UnavailableError(databaseUnavailableMessage, { cause: error });
+}

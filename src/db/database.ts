@@ -5,7 +5,9 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { DatabaseLimits } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { asUnavailable } from '../errors.js';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, type MigrateResult } from './migrate.js';
 import { openPglite, pgliteMigrationFactory } from './pglite.js';
 import { withScriptRunner } from './schemaEngine.js';
@@ -20,7 +22,12 @@ export interface DatabaseConfig {
   pgliteInMemory?: boolean;
   /** Default: prisma/migrations of this project. */
   migrationsDir?: string;
+  /** PostgreSQL: statement timeout, pool-acquire timeout and pool size of the app's queries (not of migrations or the lock). */
+  limits?: DatabaseLimits;
 }
+
+/** When the database does not answer in time: the readiness check's answer. */
+export class DatabaseNotReadyError extends Error {}
 
 export interface Database {
   prisma: PrismaClient;
@@ -29,6 +36,11 @@ export interface Database {
   pglite?: PGlite;
   /** Applies pending migrations; `applied` is empty when the database was already current. */
   migrate(): Promise<MigrateResult>;
+  /**
+   * Readiness: a cheap read of the task table that must answer within `timeoutMs`, else it
+   * rejects (DatabaseNotReadyError or the database's own error).
+   */
+  ping(timeoutMs: number): Promise<void>;
   /** Disconnects Prisma and closes PGlite. */
   close(): Promise<void>;
 }
@@ -41,7 +53,48 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   const migrationsDir = config.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
   return config.databaseUrl === undefined
     ? openEmbedded(config, migrationsDir)
-    : openPostgres(config.databaseUrl, migrationsDir);
+    : openPostgres(config.databaseUrl, migrationsDir, config.limits);
+}
+
+/**
+ * The client whose queries reject with UnavailableError (REST 503 + Retry-After, GraphQL
+ * UNAVAILABLE) when the database timed out or is out of reach, so every caller (REST, GraphQL
+ * over HTTP and WebSocket, the runner, the purger) sees the same error. Prisma itself wraps
+ * whatever its driver adapter throws into its own error classes, so this is done above it, on
+ * every model and raw operation (inside interactive transactions too). A pool timeout while
+ * `$transaction` itself waits for a connection is not an operation: asUnavailable at the
+ * interfaces covers that one.
+ */
+function withUnavailableErrors(client: PrismaClient): PrismaClient {
+  const extended = client.$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          throw asUnavailable(error);
+        }
+      },
+    },
+  });
+  // The extension changes no operation's arguments or results, only which error a timeout throws.
+  return extended as unknown as PrismaClient;
+}
+
+/** Touches the task table (a lock on it stalls this as it stalls the API); one row at most. */
+const pingSql = 'SELECT 1 FROM "Task" LIMIT 1';
+
+/** `work` or a DatabaseNotReadyError after `timeoutMs`, whichever comes first (the work itself is not stopped). */
+async function within<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new DatabaseNotReadyError(`the database did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function openEmbedded(config: DatabaseConfig, migrationsDir: string): Promise<Database> {
@@ -55,6 +108,11 @@ async function openEmbedded(config: DatabaseConfig, migrationsDir: string): Prom
     kind: 'pglite',
     pglite,
     migrate: () => applyMigrations(pgliteMigrationFactory(pglite), migrationsDir),
+    // One in-process connection: nothing to cancel a statement with, so the wait is bounded
+    // here; a stalled PGlite (a transaction that never ends) makes the check fail in time.
+    ping: async (timeoutMs) => {
+      await within(timeoutMs, prisma.$queryRawUnsafe(pingSql));
+    },
     close: async () => {
       try {
         await prisma.$disconnect();
@@ -65,11 +123,26 @@ async function openEmbedded(config: DatabaseConfig, migrationsDir: string): Prom
   };
 }
 
-async function openPostgres(url: string, migrationsDir: string): Promise<Database> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+async function openPostgres(url: string, migrationsDir: string, limits?: DatabaseLimits): Promise<Database> {
+  // statement_timeout is sent as a startup parameter of every pooled connection, so it bounds
+  // each of the app's statements (a lock wait included) without an extra round trip. Migrations
+  // (postgresMigrationFactory) and the advisory lock (databaseLock.ts) use connections of their own
+  // without it: a migration may rightly run long, and the lock's session idles for ever.
+  const pool: pg.PoolConfig = {
+    connectionString: url,
+    ...(limits && { statement_timeout: limits.statementTimeoutMs, connectionTimeoutMillis: limits.poolTimeoutMs, max: limits.poolSize }),
+  };
+  const prisma = withUnavailableErrors(new PrismaClient({ adapter: new PrismaPg(pool) }));
   return {
     prisma,
     kind: 'postgres',
+    // Its own, shorter statement timeout; the race also bounds the wait for a pooled connection.
+    ping: async (timeoutMs) => {
+      await within(timeoutMs, prisma.$transaction([
+        prisma.$executeRawUnsafe(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`),
+        prisma.$queryRawUnsafe(pingSql),
+      ]));
+    },
     migrate: async () => {
       const { factory, close } = postgresMigrationFactory(url);
       try {

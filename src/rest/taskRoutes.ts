@@ -4,8 +4,8 @@ import { Router, type Request, type Response } from 'express';
 import { pollAfterSeconds } from '../tasks/pollHint.js';
 import { TaskService } from '../tasks/taskService.js';
 import { isTerminal, type TaskView } from '../tasks/taskTypes.js';
-import { asyncHandler, methodNotAllowed } from './handlers.js';
-import { jsonBody } from './jsonBody.js';
+import { methodNotAllowed } from './handlers.js';
+import { jsonBody, noBodyOrJson } from './jsonBody.js';
 import { integerParam, nextLink, pageParams, taskFilterParams } from './queryParams.js';
 import { taskBody, taskPath } from './representations.js';
 
@@ -33,20 +33,20 @@ function sendTask(res: Response, tasks: TaskService, task: TaskView): void {
   res.status(200).json(body);
 }
 
-export function taskRoutes(tasks: TaskService): Router {
+export function taskRoutes(tasks: TaskService, options: { maxBodyBytes: number }): Router {
   const router = Router();
 
-  router.post('/videos/tasks', ...jsonBody, asyncHandler(async (req, res) => {
+  router.post('/videos/tasks', ...jsonBody(options.maxBodyBytes), async (req, res) => {
     sendAccepted(res, tasks, await tasks.createVideoTask(req.body, idempotencyOf(req)));
-  }));
-  router.get('/videos/tasks', asyncHandler(async (req, res) => {
+  });
+  router.get('/videos/tasks', async (req, res) => {
     const page = await tasks.listTasks(taskFilterParams(req), pageParams(req));
     if (page.nextCursor) res.set('Link', nextLink(req, page.nextCursor));
     res.json({ items: page.items.map((task) => taskBody(task, tasks.expiresAt(task))), nextCursor: page.nextCursor });
-  }));
+  });
   router.all('/videos/tasks', methodNotAllowed(['GET', 'HEAD', 'POST']));
 
-  const readTask = asyncHandler(async (req, res) => {
+  const readTask = async (req: Request, res: Response): Promise<void> => {
     const id = String(req.params.id);
     const wait = integerParam(req, 'wait');
     if (wait === undefined || wait === 0) return sendTask(res, tasks, await tasks.getTask(id));
@@ -56,20 +56,20 @@ export function taskRoutes(tasks: TaskService): Router {
     const task = await tasks.waitForTask(id, seconds * 1000, gone.signal);
     if (!task) return sendTask(res, tasks, await tasks.getTask(id)); // not found: the usual 404
     if (!res.writableEnded && !gone.signal.aborted) sendTask(res, tasks, task);
-  });
+  };
   // The seed's own example polls the singular path; both answer alike.
   for (const base of ['/videos/tasks', '/video/tasks']) {
     router.get(`${base}/:id`, readTask);
-    router.delete(`${base}/:id`, asyncHandler(async (req, res) => {
+    router.delete(`${base}/:id`, noBodyOrJson, async (req, res) => {
       await tasks.removeTask(String(req.params.id));
       res.status(204).end();
-    }));
+    });
     router.all(`${base}/:id`, methodNotAllowed(['GET', 'HEAD', 'DELETE']));
-    router.post(`${base}/:id/cancel`, asyncHandler(async (req, res) => {
+    router.post(`${base}/:id/cancel`, noBodyOrJson, async (req, res) => {
       const task = await tasks.cancelTask(String(req.params.id));
       // Still RUNNING only if the processor has not stopped within the wait: accepted, not done.
       res.status(isTerminal(task.status) ? 200 : 202).json(taskBody(task, tasks.expiresAt(task)));
-    }));
+    });
     router.all(`${base}/:id/cancel`, methodNotAllowed(['POST']));
   }
   return router;
