@@ -94,9 +94,11 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
 
   function connected(socket: WebSocket, request: IncomingMessage): void {
     operations.set(socket, new Map());
-    socket.once('error', (error: Error & { code?: string }) => {
+    let errorLogged = false;
+    socket.on('error', (error: Error & { code?: string }) => {
       // ws closes the socket itself (1009 for a message over maxPayload, 1002 for a protocol error).
-      logger.warn('WebSocket closed on an error', { code: error.code, message: error.message });
+      if (!errorLogged) logger.warn('WebSocket closed on an error', { code: error.code, message: error.message });
+      errorLogged = true;
     });
     let pongWait: NodeJS.Timeout | null = null;
     const pingInterval = setInterval(() => {
