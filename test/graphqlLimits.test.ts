@@ -73,7 +73,14 @@ const codes = (answer: { errors?: GraphQLResponse<unknown>['errors'] }) => answe
 describe('GraphQL limits, default settings', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor } });
+    // As under a plain `npm start` (Jest sets NODE_ENV=test, where Apollo hides stack traces anyway).
+    const nodeEnv = process.env.NODE_ENV;
+    delete process.env.NODE_ENV;
+    try {
+      t = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor } });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
     for (let i = 0; i < 3; i++) {
       const res = await gql(t.url, 'mutation($i: CreateVideoInput!) { createVideoTask(input: $i) { id } }', { i: { title: `quick ${i}`, plot: 'p' } });
       expect(res.errors).toBeUndefined();
