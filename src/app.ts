@@ -141,9 +141,11 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
         store, idempotency, events, runner, listing: new Listing(database.prisma), retentionMs: config.taskRetentionMs,
       });
       purger = new Purger(store, idempotency, { retentionMs: config.taskRetentionMs, intervalMs: config.purgeIntervalMs, logger });
-      graphql = await createGraphQLEndpoint(server, tasks, logger);
+      graphql = await createGraphQLEndpoint(server, tasks, logger, {
+        limits: config.graphql, webSocket: config.webSocket, access: config.http, maxMessageBytes: config.maxRequestBytes, development: config.development,
+      });
       const routes = express.Router();
-      routes.use(graphqlPath, express.json({ limit: '1mb' }), graphql.middleware);
+      routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
       routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));
       routes.use(videoRoutes(tasks, mediaDir));
       routes.use(notFoundHandler);

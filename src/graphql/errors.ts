@@ -1,4 +1,7 @@
 // Expected errors keep a stable extensions.code; anything else is logged and masked.
+// Outside development, errors carry no stack trace and no "Did you mean ...?" hint (they
+// would show code paths and schema names to anyone); in development every error has its
+// stack trace. The same formatter serves HTTP and WebSocket.
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError, ConflictError, ValidationError } from '../errors.js';
@@ -11,9 +14,11 @@ export function toGraphQLError(error: AppError): GraphQLError {
   return new GraphQLError(error.message, { extensions });
 }
 
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+/** Apollo's ApolloServerPluginDisableSuggestions uses the same pattern. */
+const suggestion = / ?Did you mean(.+?)\?$/;
+
+export function createErrorFormatter(logger: Logger, { development }: { development: boolean }) {
+  const format = (formatted: GraphQLFormattedError, original: unknown): GraphQLFormattedError => {
     if (original instanceof AppError) {
       const { extensions } = toGraphQLError(original);
       return { ...formatted, message: original.message, extensions };
@@ -26,6 +31,20 @@ export function createErrorFormatter(logger: Logger) {
       ...(formatted.path ? { path: formatted.path } : {}),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const result = format(formatted, original);
+    const { stacktrace, ...extensions } = result.extensions ?? {};
+    if (development) {
+      const stack = stacktrace ?? (original instanceof Error ? original.stack?.split('\n') : undefined);
+      return stack === undefined ? result : { ...result, extensions: { ...extensions, stacktrace: stack } };
+    }
+    return {
+      ...result,
+      message: result.message.replace(suggestion, ''),
+      ...(result.extensions ? { extensions } : {}),
     };
   };
 }

@@ -1,24 +1,48 @@
 // GraphQL over HTTP (Apollo Server 5) and over WebSocket (graphql-ws) at the same path,
-// sharing one executable schema and one error formatter.
+// sharing one executable schema, one error formatter and one set of limits (limits.ts):
+//
+//               HTTP (Apollo)                         WebSocket (graphql-ws, webSocket.ts)
+//   tokens      parseOptions.maxTokens                sharedParse with maxTokens, in onSubscribe
+//   rules       validationRules                       sharedValidate with the same rules
+//   codes       Apollo's GRAPHQL_PARSE_FAILED /       the same codes, set in onSubscribe
+//               GRAPHQL_VALIDATION_FAILED (HTTP 400)
+//   leaving     response 'close' before it finished   socket closed, operation completed
+//   stack, hints  the error formatter, from `development`, on both
 import type { Server as HttpServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
-import type { GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { GraphQLError } from 'graphql';
+import type { GraphQLLimits, HttpAccess, WebSocketLimits } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TaskService } from '../tasks/taskService.js';
+import { stopWhenAborted } from './abort.js';
 import type { GraphQLContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
+import { LimitErrorCode, limitRules } from './limits.js';
 import { buildSchema } from './schema.js';
-import { sharedParse, sharedSubscribe, sharedValidate } from './sharedExecution.js';
+import { createSharedExecution } from './sharedExecution.js';
+import { createWebSocketEndpoint } from './webSocket.js';
 
 export const graphqlPath = '/graphql';
 
 /** How long clients get to answer the close frame on shutdown before their sockets are cut. */
 const wsClosePatienceMs = 1000;
+
+/** Never aborted: the signal of executions no single client owns (shared subscription events). */
+const noAbort = new AbortController().signal;
+
+export interface GraphQLSettings {
+  limits: GraphQLLimits;
+  webSocket: WebSocketLimits;
+  /** Which Hosts and browser Origins may open a WebSocket. */
+  access: HttpAccess;
+  /** Largest WebSocket message (the HTTP body limit is the JSON parser's, in app.ts). */
+  maxMessageBytes: number;
+  /** Stack traces and "Did you mean" hints in errors. */
+  development: boolean;
+}
 
 export interface GraphQLEndpoint {
   middleware: RequestHandler;
@@ -26,43 +50,98 @@ export interface GraphQLEndpoint {
   stop(): Promise<void>;
 }
 
-export async function createGraphQLEndpoint(httpServer: HttpServer, tasks: TaskService, logger: Logger): Promise<GraphQLEndpoint> {
-  const schema = buildSchema();
-  const formatError = createErrorFormatter(logger);
-  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
-  const context = (): GraphQLContext => ({ tasks });
+/** A copy of a parse or validation error with the code Apollo gives it on HTTP. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    extensions: { ...error.extensions, code },
+  });
+}
 
-  // Messages are GraphQL requests: the same 1 MB bound as HTTP bodies (ws would take 100 MiB).
-  const wsServer = new WebSocketServer({ server: httpServer, path: graphqlPath, maxPayload: 1024 * 1024 });
-  const wsHandle = useServer(
-    {
+export async function createGraphQLEndpoint(
+  httpServer: HttpServer,
+  tasks: TaskService,
+  logger: Logger,
+  settings: GraphQLSettings,
+): Promise<GraphQLEndpoint> {
+  const schema = stopWhenAborted(buildSchema());
+  const formatError = createErrorFormatter(logger, { development: settings.development });
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const rules = limitRules(settings.limits);
+  const shared = createSharedExecution({
+    maxTokens: settings.limits.maxTokens,
+    rules,
+    eventContext: (contextValue) => ({ ...(contextValue as GraphQLContext), signal: noAbort }),
+  });
+  const { maxOperationsPerConnection } = settings.webSocket;
+
+  const ws = createWebSocketEndpoint(httpServer, {
+    path: graphqlPath,
+    limits: settings.webSocket,
+    access: settings.access,
+    maxPayload: settings.maxMessageBytes,
+    logger,
+    graphql: {
       schema,
-      context,
-      parse: sharedParse,
-      validate: sharedValidate,
-      subscribe: sharedSubscribe,
+      subscribe: shared.subscribe,
+      onSubscribe: (ctx, id, payload) => {
+        // ctx.subscriptions already holds this operation.
+        if (Object.keys(ctx.subscriptions).length > maxOperationsPerConnection) {
+          return [new GraphQLError(`At most ${maxOperationsPerConnection} operations may run at once on one connection; complete one first.`, {
+            extensions: { code: LimitErrorCode.TooManyOperations },
+          })];
+        }
+        let document;
+        try {
+          document = shared.parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [withCode(error, LimitErrorCode.ParseFailed)];
+          throw error;
+        }
+        const errors = shared.validate(schema, document);
+        if (errors.length > 0) return errors.map((error) => withCode(error, LimitErrorCode.ValidationFailed));
+        const contextValue: GraphQLContext = { tasks, signal: ws.signalFor(ctx.extra.socket, id) };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+      onComplete: (ctx, id) => ws.ended(ctx.extra.socket, id),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
     },
-    wsServer,
-  );
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
+    // The limits' rules decide, as on WebSocket (NoSchemaIntrospectionCustomRule when off);
+    // Apollo's own introspection rule would report the same field a second time.
+    introspection: true,
+    validationRules: rules,
+    parseOptions: { maxTokens: settings.limits.maxTokens },
+    includeStacktraceInErrorResponses: settings.development,
+    hideSchemaDetailsFromClientErrors: !settings.development,
     plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
   });
   await apollo.start();
 
   return {
-    middleware: expressMiddleware(apollo, { context: async () => context() }),
+    middleware: expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const controller = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort();
+        });
+        return { tasks, signal: controller.signal };
+      },
+    }),
     async stop() {
       // dispose() sends 1001 Going Away and waits for every socket to close; a client that
       // never answers would hold the stop for ws's 30 s close timeout, so cut it short.
-      const disposed = wsHandle.dispose();
+      const disposed = ws.dispose();
       const patience = new Promise<void>((resolve) => setTimeout(resolve, wsClosePatienceMs).unref());
       await Promise.race([disposed, patience]);
-      for (const client of wsServer.clients) client.terminate();
+      for (const client of ws.clients) client.terminate();
       await disposed;
       await apollo.stop();
     },

@@ -7,58 +7,93 @@
 //              (document, operation, variables) is executed once, its result shared by every
 //              subscriber (the event bus hands all listeners the same snapshot object)
 // Sharing results is sound while no Task field depends on who subscribed; per-caller fields
-// (authorization, later) must put the caller into the key.
+// (authorization, later) must put the caller into the key. For the same reason a shared
+// execution runs with `eventContext` of the subscriber's context (e.g. without its abort
+// signal): one subscriber leaving must not stop the execution the others receive.
+//
+// Parse and validate apply the limits (limits.ts): parse stops after maxTokens tokens, validate
+// runs graphql's rules plus `rules`. Caches are per endpoint, since the rules are.
 import {
-  createSourceEventStream, execute, parse, validate,
-  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema, type Source,
+  createSourceEventStream, execute, parse, specifiedRules, validate,
+  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema, type Source, type ValidationRule,
 } from 'graphql';
 
 const maxDocuments = 1000;
-const documents = new Map<string, DocumentNode>();
-const documentIds = new WeakMap<DocumentNode, number>();
-const validations = new WeakMap<DocumentNode, readonly GraphQLError[]>();
 /** Per event object, the result per execution key; gone with the event. */
 const executions = new WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>();
+/** Document ids are global so that execution keys of two endpoints never collide. */
 let nextDocumentId = 1;
 
 /** Larger documents are parsed per subscription, so the cache cannot be inflated by payload. */
 const maxCachedSourceLength = 16 * 1024;
 
-export function sharedParse(input: string | Source): DocumentNode {
-  const source = typeof input === 'string' ? input : input.body;
-  if (source.length > maxCachedSourceLength) return parse(source, { noLocation: true });
-  let document = documents.get(source);
-  if (document) {
-    // Refresh its place in the LRU order.
-    documents.delete(source);
-    documents.set(source, document);
-    return document;
-  }
-  document = parse(source, { noLocation: true });
-  if (documents.size >= maxDocuments) documents.delete(documents.keys().next().value as string);
-  documents.set(source, document);
-  documentIds.set(document, nextDocumentId++);
-  return document;
+export interface SharedExecutionOptions {
+  /** graphql's parse option: a document with more lexical tokens is a syntax error. */
+  maxTokens: number;
+  /** Run after graphql's specified rules. */
+  rules: readonly ValidationRule[];
+  /** The context a shared event execution runs with, from the first subscriber's. */
+  eventContext(contextValue: unknown): unknown;
 }
 
-export function sharedValidate(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
-  let errors = validations.get(document);
-  if (!errors) {
-    errors = validate(schema, document);
-    validations.set(document, errors);
+export interface SharedExecution {
+  parse(input: string | Source): DocumentNode;
+  validate(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[];
+  subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult>;
+}
+
+export function createSharedExecution(options: SharedExecutionOptions): SharedExecution {
+  const documents = new Map<string, DocumentNode>();
+  const documentIds = new WeakMap<DocumentNode, number>();
+  const validations = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  const parseOptions = { noLocation: true, maxTokens: options.maxTokens };
+  const rules = [...specifiedRules, ...options.rules];
+
+  function sharedParse(input: string | Source): DocumentNode {
+    const source = typeof input === 'string' ? input : input.body;
+    if (source.length > maxCachedSourceLength) return parse(source, parseOptions);
+    let document = documents.get(source);
+    if (document) {
+      // Refresh its place in the LRU order.
+      documents.delete(source);
+      documents.set(source, document);
+      return document;
+    }
+    document = parse(source, parseOptions);
+    if (documents.size >= maxDocuments) documents.delete(documents.keys().next().value as string);
+    documents.set(source, document);
+    documentIds.set(document, nextDocumentId++);
+    return document;
   }
-  return errors;
+
+  function sharedValidate(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+    let errors = validations.get(document);
+    if (!errors) {
+      errors = validate(schema, document, rules);
+      validations.set(document, errors);
+    }
+    return errors;
+  }
+
+  return {
+    parse: sharedParse,
+    validate: sharedValidate,
+    subscribe: (args) => sharedSubscribe(args, documentIds.get(args.document), options.eventContext),
+  };
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+async function sharedSubscribe(
+  args: ExecutionArgs,
+  documentId: number | undefined,
+  eventContext: (contextValue: unknown) => unknown,
+): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream as ExecutionResult;
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
-  const documentId = documentIds.get(args.document);
   const key = `${documentId}:${args.operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`;
   const run = (event: unknown): Promise<ExecutionResult> | ExecutionResult => {
     if (typeof event !== 'object' || event === null || documentId === undefined) return execute({ ...args, rootValue: event });
@@ -66,7 +101,7 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
     if (!perEvent) executions.set(event, (perEvent = new Map()));
     let result = perEvent.get(key);
     if (!result) {
-      result = execute({ ...args, rootValue: event });
+      result = execute({ ...args, rootValue: event, contextValue: eventContext(args.contextValue) });
       perEvent.set(key, result);
     }
     return result;

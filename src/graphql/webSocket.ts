@@ -1,0 +1,168 @@
+// graphql-ws on `ws`, wired by hand instead of graphql-ws's `useServer` (graphql-ws/use/ws),
+// which this follows (subprotocol, keep-alive pings, message loop) except where it must not:
+//
+// - Upgrades are ours (`noServer`): a Host that is not allowed or a browser Origin that is not
+//   allowed is refused 403, an upgrade beyond maxConnections 503, another path 404; all before
+//   the handshake, and nothing else happens.
+// - useServer prints every socket 'error' with console.error (a message over maxPayload, a
+//   client that resets). ws has already closed such a socket (1009 for an oversized message);
+//   we log one JSON line and nothing else.
+// - Each operation gets an AbortSignal in its context, aborted when the client completes the
+//   operation, when it ends, or when the socket closes (see abort.ts).
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, handleProtocols, makeServer, MessageType, type ConnectionInitMessage, type ServerOptions } from 'graphql-ws';
+import { STATUS_CODES } from 'node:http';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { HttpAccess, WebSocketLimits } from '../config.js';
+import { isAllowedHost, isAllowedOrigin } from '../http/access.js';
+import type { Logger } from '../logger.js';
+
+/** What graphql-ws hands to every hook as `ctx.extra`. */
+export interface SocketExtra {
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+
+export interface WebSocketEndpointOptions {
+  path: string;
+  limits: WebSocketLimits;
+  access: HttpAccess;
+  /** Largest message; a larger one closes the socket with 1009 Message Too Big. */
+  maxPayload: number;
+  logger: Logger;
+  /** graphql-ws's server options (schema, hooks); `onSubscribe` gets the operation's signal. */
+  graphql: ServerOptions<ConnectionInitMessage['payload'], SocketExtra>;
+}
+
+export interface WebSocketEndpoint {
+  /** Aborted when the client completes operation `id` on `socket`, or the socket closes. */
+  signalFor(socket: WebSocket, id: string): AbortSignal;
+  /** The operation ended on its own: forget its signal (and abort it: nothing waits any more). */
+  ended(socket: WebSocket, id: string): void;
+  /** Closes every socket with 1001 Going Away and waits until they are closed. */
+  dispose(): Promise<void>;
+  readonly clients: Set<WebSocket>;
+}
+
+/** Same keep-alive as graphql-ws's useServer: a ping every 12 s, no pong within 12 s ends the socket. */
+const keepAliveMs = 12_000;
+
+function refuse(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
+  const reason = STATUS_CODES[status] ?? '';
+  const head = Object.entries({ Connection: 'close', 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(reason)), ...headers })
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\r\n');
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${head}\r\n\r\n${reason}`);
+}
+
+/** A complete message's id, read only from messages that can be one (small, with "complete"). */
+function completedId(data: string): string | null {
+  if (data.length > 1024 || !data.includes(MessageType.Complete)) return null;
+  try {
+    const message = JSON.parse(data) as { type?: unknown; id?: unknown };
+    return message.type === MessageType.Complete && typeof message.id === 'string' ? message.id : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSocketEndpointOptions): WebSocketEndpoint {
+  const { logger, limits, access } = options;
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, handleProtocols });
+  const operations = new WeakMap<WebSocket, Map<string, AbortController>>();
+  const server = makeServer(options.graphql);
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy()); // a client that resets mid-upgrade
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== options.path) return refuse(socket, 404);
+    const host = request.headers.host;
+    // Version 8 clients send Sec-WebSocket-Origin, as ws reads it.
+    const origin = request.headers['sec-websocket-version'] === '8' ? request.headers['sec-websocket-origin'] : request.headers.origin;
+    if (!isAllowedHost(host, access) || !isAllowedOrigin(Array.isArray(origin) ? origin[0] : origin, host, access)) {
+      logger.debug('refused a WebSocket upgrade', { host, origin });
+      return refuse(socket, 403);
+    }
+    // handleUpgrade adds the socket to wsServer.clients synchronously, so this count is exact.
+    if (wsServer.clients.size >= limits.maxConnections) {
+      logger.warn('refused a WebSocket upgrade: too many connections', { maxConnections: limits.maxConnections });
+      return refuse(socket, 503, { 'Retry-After': '5' });
+    }
+    wsServer.handleUpgrade(request, socket, head, (ws) => connected(ws, request));
+  }
+
+  function connected(socket: WebSocket, request: IncomingMessage): void {
+    operations.set(socket, new Map());
+    let errorLogged = false;
+    socket.on('error', (error: Error & { code?: string }) => {
+      // ws closes the socket itself (1009 for a message over maxPayload, 1002 for a protocol error).
+      if (!errorLogged) logger.warn('WebSocket closed on an error', { code: error.code, message: error.message });
+      errorLogged = true;
+    });
+    let pongWait: NodeJS.Timeout | null = null;
+    const pingInterval = setInterval(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, keepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== WebSocket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (raw: Buffer) => {
+            const data = raw.toString();
+            const id = completedId(data);
+            if (id !== null) operations.get(socket)?.get(id)?.abort();
+            handle(data).catch((error: unknown) => {
+              logger.error('unexpected error handling a WebSocket message', { error });
+              if (socket.readyState === WebSocket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(pingInterval);
+      for (const controller of operations.get(socket)?.values() ?? []) controller.abort();
+      operations.delete(socket);
+      closed(code, reason.toString()).catch((error: unknown) => logger.error('unexpected error closing a WebSocket', { error }));
+    });
+  }
+
+  httpServer.on('upgrade', onUpgrade);
+
+  return {
+    signalFor(socket, id) {
+      const perSocket = operations.get(socket);
+      const controller = new AbortController();
+      if (perSocket) perSocket.set(id, controller);
+      else controller.abort(); // the socket is gone already
+      return controller.signal;
+    },
+    ended(socket, id) {
+      const perSocket = operations.get(socket);
+      perSocket?.get(id)?.abort();
+      perSocket?.delete(id);
+    },
+    get clients() {
+      return wsServer.clients;
+    },
+    async dispose() {
+      httpServer.off('upgrade', onUpgrade);
+      for (const client of wsServer.clients) client.close(1001, 'Going away');
+      await new Promise<void>((resolve, reject) => wsServer.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
