@@ -4,7 +4,7 @@
 // stack trace. The same formatter serves HTTP and WebSocket.
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError, ConflictError, ValidationError } from '../errors.js';
+import { AppError, asUnavailable, ConflictError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export function toGraphQLError(error: AppError): GraphQLError {
@@ -34,7 +34,9 @@ export function createErrorFormatter(logger: Logger, { development }: { developm
     };
   };
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    // A database timeout outside any Prisma operation (waiting for a pooled connection to start
+    // a transaction) is still the database's unavailability: UNAVAILABLE, not a masked error.
+    const original = asUnavailable(unwrapResolverError(error));
     const result = format(formatted, original);
     const { stacktrace, ...extensions } = result.extensions ?? {};
     if (development) {
