@@ -27,7 +27,7 @@ export interface GraphQLLimits {
   maxAliases: number;
   /** Lexical tokens in a document; parsing stops beyond it. */
   maxTokens: number;
-  /** graphql-armor's cost: fields weighted by their depth. */
+  /** graphql-armor's cost: every field counts 1, a literal `first: N` multiplies its subtree by N. */
   maxCost: number;
   maxDirectives: number;
   /** Schema introspection (__schema, __type), on both transports. */
