@@ -223,6 +223,41 @@ describe('GraphQL limits, default settings', () => {
       service.cancelTask = original;
     }
   });
+
+  test('an abandoned waitForTask stops waiting: on HTTP when the client leaves, on WebSocket when it completes the operation', async () => {
+    const created = await gql<{ createVideoTask: { id: string } }>(t.url, 'mutation($i: CreateVideoInput!) { createVideoTask(input: $i) { id } }', {
+      i: { title: 'sleep:60000', plot: 'p' },
+    });
+    const id = created.data!.createVideoTask.id;
+    const service = t.app.services.tasks;
+    const original = service.waitForTask.bind(service);
+    let waiting = 0;
+    service.waitForTask = (...args: Parameters<typeof original>) => {
+      waiting++;
+      return original(...args).finally(() => void waiting--);
+    };
+    const query = `{ waitForTask(id: "${id}", timeoutSeconds: 30) { id status } }`;
+    try {
+      // HTTP: the client aborts the request.
+      const controller = new AbortController();
+      const answer = post(t.url, query, undefined, controller.signal).catch((error: unknown) => error);
+      await waitUntil(() => waiting === 1);
+      controller.abort();
+      await answer;
+      await waitUntil(() => waiting === 0, 3000); // 30 s without the signal
+
+      // WebSocket: the client completes the operation (and could start another at once).
+      const ws = client(t.url);
+      const stop = ws.subscribe({ query }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      await waitUntil(() => waiting === 1);
+      stop();
+      await waitUntil(() => waiting === 0, 3000);
+      await ws.dispose();
+    } finally {
+      service.waitForTask = original;
+      await service.cancelTask(id);
+    }
+  });
 });
 
 describe('WebSocket caps', () => {

@@ -18,8 +18,9 @@ export const resolvers: Resolvers = {
     video: (_parent, { id }, { tasks }) => tasks.findVideo(id),
     tasks: async (_parent, { filter, first, after }, { tasks }) => toConnection(await tasks.listTasks(taskFilter(filter), { first, after }), after),
     videos: async (_parent, { first, after }, { tasks }) => toConnection(await tasks.listVideos({ first, after }), after),
-    waitForTask: (_parent, { id, timeoutSeconds }, { tasks }) =>
-      tasks.waitForTask(id, TaskService.checkWaitSeconds(timeoutSeconds ?? 30, 'timeoutSeconds') * 1000),
+    // Stops waiting when the operation's client leaves (abort.ts checks only before a field starts).
+    waitForTask: (_parent, { id, timeoutSeconds }, { tasks, signal }) =>
+      tasks.waitForTask(id, TaskService.checkWaitSeconds(timeoutSeconds ?? 30, 'timeoutSeconds') * 1000, signal),
   },
   Mutation: {
     createVideoTask: (_parent, { input, idempotencyKey }, { tasks }) => tasks.createVideoTask(input, { key: idempotencyKey, field: 'idempotencyKey' }),
