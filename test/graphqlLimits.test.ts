@@ -169,6 +169,25 @@ describe('GraphQL limits, default settings', () => {
     }
   });
 
+  test('a document whose operation cannot be chosen: OPERATION_RESOLUTION_FAILURE on both transports, as Apollo answers', async () => {
+    const cases = [
+      { query: 'query A { __typename } query B { __typename }' },
+      { query: 'query A { __typename }', operationName: 'C' },
+    ];
+    const ws = client(t.url);
+    for (const body of cases) {
+      const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const http = (await res.json()) as GraphQLResponse<unknown>;
+      expect(res.status).toBe(400);
+      const overSocket = await new Promise<unknown>((resolve) => {
+        ws.subscribe(body, { next: resolve, error: resolve, complete: () => resolve('completed') });
+      });
+      expect(overSocket).toEqual(http.errors);
+      expect(codes(http)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    }
+    await ws.dispose();
+  });
+
   test('introspection is on by default outside production, on both transports', async () => {
     const http = await post(t.url, introspection);
     expect(http.data).toEqual({ __schema: { queryType: { name: 'Query' } } });

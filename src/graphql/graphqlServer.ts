@@ -13,7 +13,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import type { GraphQLLimits, HttpAccess, WebSocketLimits } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TaskService } from '../tasks/taskService.js';
@@ -60,6 +60,15 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
+/** Apollo's answer on HTTP when the document has no operation of that name, or several and no name. */
+function operationResolutionError(document: DocumentNode, operationName: string | null | undefined): GraphQLError | null {
+  if (getOperationAST(document, operationName)) return null;
+  const message = operationName
+    ? `Unknown operation named "${operationName}".`
+    : 'Must provide operation name if query contains multiple operations.';
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+}
+
 export async function createGraphQLEndpoint(
   httpServer: HttpServer,
   tasks: TaskService,
@@ -102,6 +111,10 @@ export async function createGraphQLEndpoint(
         }
         const errors = shared.validate(schema, document);
         if (errors.length > 0) return errors.map((error) => withCode(error, LimitErrorCode.ValidationFailed));
+        // graphql-ws would answer "Unable to identify operation" after this hook, without a code
+        // and without onComplete, so the signal made below would stay until the socket closes.
+        const unresolved = operationResolutionError(document, payload.operationName);
+        if (unresolved) return [unresolved];
         const contextValue: GraphQLContext = { tasks, signal: ws.signalFor(ctx.extra.socket, id) };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
