@@ -423,3 +423,37 @@ describe('development and introspection switches', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' });
   });
 });
+
+describe('a WebSocket client that vanishes mid-answer', () => {
+  test('the answers it can no longer receive log no error (a reset socket is the client leaving, not a server fault)', async () => {
+    const lines: string[] = [];
+    const t = await startTestApp({ config: { logLevel: 'warn' }, logger: createLogger('warn', (line) => lines.push(line)) });
+    const service = t.app.services.tasks;
+    const original = service.findTask.bind(service);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    service.findTask = async (id: string) => {
+      started++;
+      await gate;
+      return original(id);
+    };
+    try {
+      const { socket } = await upgradeStatus(t.url);
+      const ack = new Promise((resolve) => socket!.once('message', resolve));
+      socket!.send(JSON.stringify({ type: 'connection_init' }));
+      await ack;
+      const query = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: task(id: "00000000-0000-0000-0000-000000000000") { id }`).join(' ')} pad: __schema { types { name fields { name } } } }`;
+      for (let id = 0; id < 20; id++) socket!.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query } }));
+      await waitUntil(() => started === 200);
+      // The peer is gone before the server learns of it: its answers are written into a reset connection.
+      (socket as unknown as { _socket: import('node:net').Socket })._socket.resetAndDestroy();
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      service.findTask = original;
+      await t.cleanup();
+    }
+    expect(lines.filter((line) => (JSON.parse(line) as { level: string }).level === 'error')).toEqual([]);
+  });
+});

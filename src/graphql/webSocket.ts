@@ -113,10 +113,13 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
     const closed = server.opened(
       {
         protocol: socket.protocol,
+        // A write that fails (EPIPE, ECONNRESET: the client reset the connection before the server
+        // read that) is the client leaving, like a socket no longer open: ws closes the socket and
+        // 'close' below ends its operations. Rejecting would log an error per answer in flight.
         send: (data) =>
-          new Promise<void>((resolve, reject) => {
+          new Promise<void>((resolve) => {
             if (socket.readyState !== WebSocket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
+            socket.send(data, () => resolve());
           }),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
