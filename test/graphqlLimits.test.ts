@@ -188,6 +188,24 @@ describe('GraphQL limits, default settings', () => {
     await ws.dispose();
   });
 
+  test('a variable that does not fit its type: BAD_USER_INPUT on both transports, without a hint', async () => {
+    const query = 'query($s: [TaskStatus!]) { tasks(filter: {status: $s}) { nodes { id } } }';
+    const variables = { s: ['PENDNG'] };
+    const http = await post(t.url, query, variables);
+    expect(http.status).toBe(400);
+    const ws = client(t.url);
+    const overSocket = await new Promise<GraphQLResponse<unknown>>((resolve, reject) => {
+      ws.subscribe({ query, variables }, { next: (value) => resolve(value as GraphQLResponse<unknown>), error: reject, complete: () => undefined });
+    });
+    await ws.dispose();
+    for (const answer of [http, overSocket]) {
+      expect(answer.errors).toEqual([expect.objectContaining({
+        message: 'Variable "$s" got invalid value "PENDNG" at "s[0]"; Value "PENDNG" does not exist in "TaskStatus" enum.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      })]);
+    }
+  });
+
   test('introspection is on by default outside production, on both transports', async () => {
     const http = await post(t.url, introspection);
     expect(http.data).toEqual({ __schema: { queryType: { name: 'Query' } } });

@@ -3,7 +3,7 @@
 // would show code paths and schema names to anyone); in development every error has its
 // stack trace. The same formatter serves HTTP and WebSocket.
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import { AppError, asUnavailable, ConflictError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -12,6 +12,14 @@ export function toGraphQLError(error: AppError): GraphQLError {
   if (error instanceof ValidationError) extensions.fields = error.fields;
   if (error instanceof ConflictError) Object.assign(extensions, error.details);
   return new GraphQLError(error.message, { extensions });
+}
+
+/** A variable's value that does not fit its type, recognised as Apollo recognises it (isBadUserInputGraphQLError). */
+function isVariableCoercionError(error: GraphQLError): boolean {
+  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
+  const name = node.variable.name.value;
+  return ['got invalid value ', 'of required type ', 'of non-null type '].some((rest) => error.message.startsWith(`Variable "$${name}" ${rest}`));
 }
 
 /** Apollo's ApolloServerPluginDisableSuggestions uses the same pattern. */
@@ -24,7 +32,13 @@ export function createErrorFormatter(logger: Logger, { development }: { developm
       return { ...formatted, message: original.message, extensions };
     }
     // GraphQL's own errors (syntax, validation, variable coercion) are the caller's to see.
-    if (original instanceof GraphQLError) return formatted;
+    if (original instanceof GraphQLError) {
+      // Apollo marks variable coercion errors BAD_USER_INPUT on HTTP; graphql-ws sets no code.
+      if (formatted.extensions?.code === undefined && isVariableCoercionError(original)) {
+        return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
+      }
+      return formatted;
+    }
     logger.error('unexpected error in a GraphQL operation', { error: original, path: formatted.path });
     return {
       message: 'Internal server error',
