@@ -297,6 +297,46 @@ describe('GraphQL limits, default settings', () => {
   });
 });
 
+describe('completing an operation on a WebSocket', () => {
+  test('stops it however the complete message is spelled (an escaped type, a long id), so completing cannot free a slot of a running operation', async () => {
+    const t = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor } });
+    try {
+      const created = await gql<{ createVideoTask: { id: string } }>(t.url, 'mutation($i: CreateVideoInput!) { createVideoTask(input: $i) { id } }', {
+        i: { title: 'sleep:60000', plot: 'p' },
+      });
+      const taskId = created.data!.createVideoTask.id;
+      const service = t.app.services.tasks;
+      const original = service.waitForTask.bind(service);
+      let waiting = 0;
+      service.waitForTask = (...args: Parameters<typeof original>) => {
+        waiting++;
+        return original(...args).finally(() => void waiting--);
+      };
+      const { socket } = await upgradeStatus(t.url);
+      const ack = new Promise((resolve) => socket!.once('message', resolve));
+      socket!.send(JSON.stringify({ type: 'connection_init' }));
+      await ack;
+      const query = `{ waitForTask(id: "${taskId}", timeoutSeconds: 30) { id } }`;
+      const longId = 'x'.repeat(2000);
+      const completions = [
+        ['1', '{"id":"1","type":"\\u0063omplete"}'],
+        [longId, JSON.stringify({ id: longId, type: 'complete' })],
+      ] as const;
+      for (const [id, complete] of completions) {
+        socket!.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+        await waitUntil(() => waiting === 1);
+        socket!.send(complete);
+        await waitUntil(() => waiting === 0, 3000); // 30 s while the operation ran on
+      }
+      socket!.close();
+      service.waitForTask = original;
+      await service.cancelTask(taskId);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
 describe('WebSocket caps', () => {
   let t: TestApp;
   beforeAll(async () => {

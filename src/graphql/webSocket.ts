@@ -11,7 +11,7 @@
 //   operation, when it ends, or when the socket closes (see abort.ts).
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, handleProtocols, makeServer, MessageType, type ConnectionInitMessage, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, type ConnectionInitMessage, type Context, type ServerOptions } from 'graphql-ws';
 import { STATUS_CODES } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { HttpAccess, WebSocketLimits } from '../config.js';
@@ -56,22 +56,36 @@ function refuse(socket: Duplex, status: number, headers: Record<string, string> 
   socket.end(`HTTP/1.1 ${status} ${reason}\r\n${head}\r\n\r\n${reason}`);
 }
 
-/** A complete message's id, read only from messages that can be one (small, with "complete"). */
-function completedId(data: string): string | null {
-  if (data.length > 1024 || !data.includes(MessageType.Complete)) return null;
-  try {
-    const message = JSON.parse(data) as { type?: unknown; id?: unknown };
-    return message.type === MessageType.Complete && typeof message.id === 'string' ? message.id : null;
-  } catch {
-    return null;
-  }
-}
-
 export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSocketEndpointOptions): WebSocketEndpoint {
   const { logger, limits, access } = options;
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, handleProtocols });
   const operations = new WeakMap<WebSocket, Map<string, AbortController>>();
-  const server = makeServer(options.graphql);
+  /** graphql-ws's context of each socket, whose `subscriptions` name the operations it still runs. */
+  const contexts = new WeakMap<WebSocket, Context<ConnectionInitMessage['payload'], SocketExtra>>();
+  const server = makeServer({
+    ...options.graphql,
+    onConnect: (ctx) => {
+      contexts.set(ctx.extra.socket, ctx);
+      return options.graphql.onConnect?.(ctx);
+    },
+  });
+
+  /**
+   * Aborts the operations graphql-ws has let go of: a client's complete message removes the
+   * operation from ctx.subscriptions (freeing its slot) but stops only a subscription's stream,
+   * not a query or mutation still executing. Asking graphql-ws rather than reading the message
+   * ourselves catches every spelling of it (an escaped "\u0063omplete", an id of any length).
+   */
+  function abortReleased(socket: WebSocket): void {
+    const ctx = contexts.get(socket);
+    const perSocket = operations.get(socket);
+    if (!ctx || !perSocket) return;
+    for (const [id, controller] of perSocket) {
+      if (id in ctx.subscriptions) continue;
+      controller.abort();
+      perSocket.delete(id);
+    }
+  }
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy()); // a client that resets mid-upgrade
@@ -124,10 +138,8 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (raw: Buffer) => {
-            const data = raw.toString();
-            const id = completedId(data);
-            if (id !== null) operations.get(socket)?.get(id)?.abort();
-            handle(data).catch((error: unknown) => {
+            // A complete message resolves at once (a subscribe message only once its operation ends).
+            handle(raw.toString()).then(() => abortReleased(socket), (error: unknown) => {
               logger.error('unexpected error handling a WebSocket message', { error });
               if (socket.readyState === WebSocket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
