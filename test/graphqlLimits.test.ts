@@ -8,6 +8,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import type { TaskService } from '../src/tasks/taskService.js';
 import { gql, type GraphQLResponse } from './support/graphqlClient.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
@@ -267,31 +268,27 @@ describe('GraphQL limits, default settings', () => {
     });
     const id = created.data!.createVideoTask.id;
     const service = t.app.services.tasks;
-    const original = service.waitForTask.bind(service);
-    let waiting = 0;
-    service.waitForTask = (...args: Parameters<typeof original>) => {
-      waiting++;
-      return original(...args).finally(() => void waiting--);
-    };
+    const waits = countWaits(service);
+    const waiting = () => waits.count;
     const query = `{ waitForTask(id: "${id}", timeoutSeconds: 30) { id status } }`;
     try {
       // HTTP: the client aborts the request.
       const controller = new AbortController();
       const answer = post(t.url, query, undefined, controller.signal).catch((error: unknown) => error);
-      await waitUntil(() => waiting === 1);
+      await waitUntil(() => waiting() === 1);
       controller.abort();
       await answer;
-      await waitUntil(() => waiting === 0, 3000); // 30 s without the signal
+      await waitUntil(() => waiting() === 0, 3000); // 30 s without the signal
 
       // WebSocket: the client completes the operation (and could start another at once).
       const ws = client(t.url);
       const stop = ws.subscribe({ query }, { next: () => undefined, error: () => undefined, complete: () => undefined });
-      await waitUntil(() => waiting === 1);
+      await waitUntil(() => waiting() === 1);
       stop();
-      await waitUntil(() => waiting === 0, 3000);
+      await waitUntil(() => waiting() === 0, 3000);
       await ws.dispose();
     } finally {
-      service.waitForTask = original;
+      waits.restore();
       await service.cancelTask(id);
     }
   });
@@ -306,12 +303,7 @@ describe('completing an operation on a WebSocket', () => {
       });
       const taskId = created.data!.createVideoTask.id;
       const service = t.app.services.tasks;
-      const original = service.waitForTask.bind(service);
-      let waiting = 0;
-      service.waitForTask = (...args: Parameters<typeof original>) => {
-        waiting++;
-        return original(...args).finally(() => void waiting--);
-      };
+      const waits = countWaits(service);
       const { socket } = await upgradeStatus(t.url);
       const ack = new Promise((resolve) => socket!.once('message', resolve));
       socket!.send(JSON.stringify({ type: 'connection_init' }));
@@ -324,12 +316,12 @@ describe('completing an operation on a WebSocket', () => {
       ] as const;
       for (const [id, complete] of completions) {
         socket!.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
-        await waitUntil(() => waiting === 1);
+        await waitUntil(() => waits.count === 1);
         socket!.send(complete);
-        await waitUntil(() => waiting === 0, 3000); // 30 s while the operation ran on
+        await waitUntil(() => waits.count === 0, 3000); // 30 s while the operation ran on
       }
       socket!.close();
-      service.waitForTask = original;
+      waits.restore();
       await service.cancelTask(taskId);
     } finally {
       await t.cleanup();
@@ -419,6 +411,24 @@ describe('WebSocket caps', () => {
     expect(printed).toEqual([]); // the test app logs nothing (LOG_LEVEL silent)
   });
 });
+
+/** Counts the waitForTask calls under way on `service` until restore(). */
+function countWaits(service: TaskService): { readonly count: number; restore(): void } {
+  const original = service.waitForTask.bind(service);
+  let count = 0;
+  service.waitForTask = (...args: Parameters<typeof original>) => {
+    count++;
+    return original(...args).finally(() => void count--);
+  };
+  return {
+    get count() {
+      return count;
+    },
+    restore: () => {
+      service.waitForTask = original;
+    },
+  };
+}
 
 async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
