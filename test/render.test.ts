@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,33 +163,104 @@ describe('renderVideo', () => {
     return file;
   }
 
-  test('ffmpeg exiting non-zero gives RENDER_FAILED with the stderr tail and leaves no files', async () => {
+  test('ffmpeg exiting non-zero gives RENDER_FAILED; the stderr tail goes to the log detail, not the message; no files left', async () => {
     const outputDir = freshDir('exit1');
     await mkdir(outputDir);
-    const binary = await fakeFfmpeg('echo "noise" >&2; echo "[libx264] something broke" >&2; exit 1');
+    const binary = await fakeFfmpeg('echo "noise" >&2; echo "[libx264] something broke in /secret/path" >&2; exit 1');
     const err = await expectRenderError(renderVideo(small({ outputDir, ffmpegPath: binary })));
     expect(err.code).toBe('RENDER_FAILED');
     expect(err.retryable).toBe(false);
-    expect(err.stderrTail).toBe('noise\n[libx264] something broke');
-    expect(err.message).toMatch(/exited with code 1: .*something broke/);
+    expect(err.stderrTail).toBe('noise\n[libx264] something broke in /secret/path');
+    expect(err.message).toBe('rendering failed: ffmpeg exited with code 1');
+    expect(err.detail).toContain('something broke');
     // The directory existed before, so it stays, but empty.
     expect(await readdir(outputDir)).toEqual([]);
   });
 
-  test('ffmpeg killed from outside gives a retryable RENDER_FAILED', async () => {
-    const err = await expectRenderError(renderVideo(small({ ffmpegPath: await fakeFfmpeg('kill -9 $$') })));
-    expect(err.code).toBe('RENDER_FAILED');
+  test.each([
+    ['killed by SIGKILL', 'kill -9 $$', /killed by SIGKILL/],
+    ['killed by SIGTERM', 'kill -15 $$', /killed by SIGTERM/],
+    // What ffmpeg does on SIGINT/SIGTERM: finish the file, exit 255.
+    ['exiting 255 after a signal', 'exit 255', /stopped by a signal/],
+  ])('ffmpeg %s from outside gives a retryable RENDER_INTERRUPTED', async (_name, script, message) => {
+    const outputDir = freshDir('interrupted');
+    const err = await expectRenderError(renderVideo(small({ outputDir, ffmpegPath: await fakeFfmpeg(script) })));
+    expect(err.code).toBe('RENDER_INTERRUPTED');
     expect(err.retryable).toBe(true);
-    expect(err.message).toMatch(/SIGKILL/);
+    expect(err.interruption).toBe(true);
+    expect(err.message).toMatch(message);
+    expect(existsSync(outputDir)).toBe(false);
   });
 
-  test('a missing ffmpeg binary gives RENDER_FAILED', async () => {
+  test('ffmpeg exiting 0 without writing a valid file gives a retryable RENDER_INCOMPLETE and leaves no files', async () => {
+    const outputDir = freshDir('incomplete');
+    // Writes a 0-byte poster and a video cut inside its mdat box, as a full disk did.
+    const cutVideo = path.join(root, 'cut-video.mp4');
+    await writeFile(cutVideo, Buffer.concat([
+      Buffer.from('00000018667479706973366d0000020069736f6d69736f32', 'hex'), // ftyp, 24 bytes
+      Buffer.from('00000800', 'hex'), Buffer.from('mdat', 'latin1'), Buffer.alloc(100),
+    ]));
+    const binary = await fakeFfmpeg([
+      'for last; do :; done',
+      'dir=$(dirname "$last")',
+      `cp '${cutVideo}' "$dir/video.mp4"`,
+      ': > "$last"',
+      'exit 0',
+    ].join('\n'));
+    const err = await expectRenderError(renderVideo(small({ outputDir, ffmpegPath: binary })));
+    expect(err.code).toBe('RENDER_INCOMPLETE');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/incomplete file: the MP4 is cut off/);
+    expect(err.message).not.toContain(outputDir);
+    expect(err.detail).toContain(outputDir);
+    expect(existsSync(outputDir)).toBe(false);
+  });
+
+  test('a failed publish (rename) removes what it had published and the work files', async () => {
+    const outputDir = freshDir('publish');
+    // A non-empty directory where the video goes: renaming the file over it fails.
+    await mkdir(path.join(outputDir, 'video.mp4', 'blocker'), { recursive: true });
+    const err = await expectRenderError(renderVideo(small({ outputDir })));
+    expect(err.code).toBe('RENDER_FAILED');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/^cannot publish the rendered files \(E[A-Z]+\)$/);
+    expect(err.detail).toContain(outputDir);
+    // The poster was renamed into place first; it is gone again, and so is the work dir.
+    expect((await readdir(outputDir)).sort()).toEqual(['video.mp4']);
+    expect(await readdir(path.join(outputDir, 'video.mp4'))).toEqual(['blocker']);
+  });
+
+  test('a missing ffmpeg binary gives RENDER_FAILED naming the errno, not the path', async () => {
     const outputDir = freshDir('missing');
     const err = await expectRenderError(renderVideo(small({ outputDir, ffmpegPath: path.join(root, 'no-such-ffmpeg') })));
     expect(err.code).toBe('RENDER_FAILED');
     expect(err.retryable).toBe(false);
-    expect(err.message).toMatch(/ENOENT/);
+    expect(err.message).toBe('rendering failed: ffmpeg could not be started (ENOENT)');
     expect(existsSync(outputDir)).toBe(false);
+  });
+
+  test('ffmpeg runs in its own process group, so a Ctrl-C to ours does not reach it', async () => {
+    const pids: number[] = [];
+    const controller = new AbortController();
+    const promise = renderVideo(small({
+      durationSeconds: 120, width: 1280, height: 720, signal: controller.signal, outputDir: freshDir('group'),
+      onSpawn: (pid) => pids.push(pid),
+      onProgress: (f) => { if (f > 0 && pids.length > 0) controller.abort(); },
+    }));
+    // Sample while it runs: read /proc before the abort lands.
+    const groups = await new Promise<{ ffmpeg: number; ours: number }>((resolve) => {
+      const timer = setInterval(() => {
+        const pid = pids[0];
+        if (pid === undefined) return;
+        clearInterval(timer);
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        const ours = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+        resolve({ ffmpeg: Number(stat[2]), ours: Number(ours[2]) });
+      }, 1);
+    });
+    await promise.catch(() => undefined);
+    expect(groups.ffmpeg).toBe(pids[0]);
+    expect(groups.ffmpeg).not.toBe(groups.ours);
   });
 });
 

@@ -26,8 +26,15 @@ export type Processors = Partial<Record<TaskKind, Processor>>;
 
 export interface TaskFailureInfo {
   code: string;
+  /** Clients see it: no server paths, no tool output (put those in the error's `detail`). */
   message: string;
   retryable: boolean;
+  /**
+   * The work was stopped from outside (e.g. its child process got a signal we did not send).
+   * A service manager stopping the whole cgroup signals the children and the server at once,
+   * so the runner waits a moment for its own stop before deciding on a retry.
+   */
+  interruption?: boolean;
 }
 
 /** An expected failure a processor may throw. */
@@ -39,7 +46,16 @@ export class TaskFailure extends Error implements TaskFailureInfo {
 
 export function asTaskFailure(error: unknown): TaskFailureInfo | null {
   if (!(error instanceof Error)) return null;
-  const candidate = error as Error & { code?: unknown; retryable?: unknown };
+  const candidate = error as Error & { code?: unknown; retryable?: unknown; interruption?: unknown };
   if (typeof candidate.code !== 'string' || typeof candidate.retryable !== 'boolean') return null;
-  return { code: candidate.code, message: error.message, retryable: candidate.retryable };
+  return {
+    code: candidate.code, message: error.message, retryable: candidate.retryable,
+    ...(candidate.interruption === true ? { interruption: true } : {}),
+  };
+}
+
+/** The server-side detail an error carries for the log (paths, errno, tool output), if any. */
+export function failureDetail(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('detail' in error)) return undefined;
+  return typeof error.detail === 'string' ? error.detail : undefined;
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { RetryPolicy } from '../config.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { Logger } from '../logger.js';
-import { asTaskFailure, type ProcessorOutcome, type Processors, type TaskFailureInfo } from './processor.js';
+import { asTaskFailure, failureDetail, type ProcessorOutcome, type Processors, type TaskFailureInfo } from './processor.js';
 import { ProgressReporter } from './progressReporter.js';
 import { backoffMs, shouldRetry } from './retryPolicy.js';
 import type { TaskStore } from './taskStore.js';
@@ -41,6 +41,12 @@ const interruptedFailure: TaskFailureInfo = {
   retryable: false,
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * How long an interrupted run waits for this process's own stop to begin before it schedules
+ * a retry. systemd's stop signals ffmpeg and node together; ffmpeg usually loses the race
+ * (it first finishes its file), but not always.
+ */
+const INTERRUPTION_SETTLE_MS = 1000;
 /** 0.25 + 0.5 + 1 + 2 + 4 + 8 + 8 s between tries: about 24 s. */
 const persistTries = 8;
 
@@ -58,6 +64,9 @@ export class TaskRunner {
   private readonly running = new Map<string, Run>();
   private accepting = false;
   private sweeper: NodeJS.Timeout | null = null;
+  private stopBegan!: () => void;
+  /** Resolves when stop() is first called. */
+  private readonly stopping = new Promise<void>((resolve) => (this.stopBegan = resolve));
 
   constructor(private readonly options: TaskRunnerOptions) {}
 
@@ -137,6 +146,7 @@ export class TaskRunner {
    */
   async stop(graceMs = 0): Promise<void> {
     this.accepting = false;
+    this.stopBegan();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     this.queue.length = 0;
@@ -233,6 +243,25 @@ export class TaskRunner {
     const failure = asTaskFailure(error);
     if (!failure) logger.error('task failed unexpectedly', { taskId: task.id, error });
     const info = failure ?? internalFailure;
+    if (failure) {
+      // The task's error message is what clients see; the detail (paths, stderr, errno) is
+      // only logged here.
+      const fields = { taskId: task.id, attempts: task.attempts, code: info.code, retryable: info.retryable, message: info.message, detail: failureDetail(error) };
+      if (info.retryable) logger.warn('task attempt failed', fields);
+      else logger.error('task attempt failed', fields);
+    }
+    if (info.interruption && this.accepting) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.stopping, new Promise((resolve) => (timer = setTimeout(resolve, INTERRUPTION_SETTLE_MS)))]);
+      clearTimeout(timer);
+    }
+    if (info.retryable && !this.accepting) {
+      // Failed because the server is stopping (e.g. its ffmpeg got the service manager's
+      // SIGTERM): back to PENDING like any task a shutdown stops, not a retry and not FAILED.
+      const released = await this.persist(task.id, () => store.release(task.id, owner));
+      logger.info('task stopped', { taskId: task.id, status: released?.status, code: info.code });
+      return null;
+    }
     if (shouldRetry(retry, task.attempts, info.retryable)) {
       const runAfter = new Date(Date.now() + backoffMs(retry, task.attempts));
       logger.info('task will be retried', { taskId: task.id, attempts: task.attempts, runAfter, code: info.code });

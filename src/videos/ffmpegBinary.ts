@@ -1,6 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { createProgressParser } from './ffmpegProgress.js';
 
 const require = createRequire(import.meta.url);
@@ -49,15 +51,87 @@ export interface FfmpegRunOptions {
   onSpawn?: (pid: number) => void;
 }
 
+/**
+ * Why a run failed, for the caller to pick an error code:
+ * - `interrupted`: stopped by a signal we did not send (an operator's kill, the OOM killer, a
+ *   service manager stopping the whole cgroup). Says nothing about the input: worth retrying.
+ * - `no-space`: ffmpeg said the disk or quota is full.
+ * - `spawn`: ffmpeg could not be started.
+ * - `error`: any other non-zero exit, taken as deterministic.
+ */
+export type FfmpegFailureReason = 'interrupted' | 'no-space' | 'spawn' | 'error';
+
 export type FfmpegOutcome =
-  | { kind: 'ok' }
+  /** Exit 0. The stderr tail still matters: ffmpeg exits 0 after some failed writes. */
+  | { kind: 'ok'; stderrTail: string }
   | { kind: 'cancelled' }
-  | { kind: 'failed'; message: string; stderrTail: string; retryable: boolean };
+  | {
+    kind: 'failed';
+    reason: FfmpegFailureReason;
+    /** Safe to show a client: no path, no stderr. */
+    message: string;
+    /** For the server log only. */
+    stderrTail: string;
+    retryable: boolean;
+  };
 
 const STDERR_TAIL_CHARS = 4000;
 
 /** Error codes of spawn failures worth another attempt (resource exhaustion). */
 const TRANSIENT_SPAWN_ERRORS = new Set(['EAGAIN', 'EMFILE', 'ENFILE', 'ENOMEM']);
+
+/** What ffmpeg (libavutil's strerror) prints for ENOSPC and EDQUOT. */
+const NO_SPACE = /No space left on device|Disk quota exceeded/i;
+export function mentionsNoSpace(stderr: string): boolean {
+  return NO_SPACE.test(stderr);
+}
+
+/**
+ * ffmpeg catches SIGINT, SIGTERM and SIGQUIT, finishes the file it writes, logs "Exiting
+ * normally, received signal N." (at info level, which our `-loglevel error` hides) and exits
+ * 255; its ordinary errors exit 1. So 255, or that line, means "stopped by a signal".
+ */
+const SIGNAL_EXIT_CODE = 255;
+const RECEIVED_SIGNAL = /received signal/i;
+
+/**
+ * PR_SET_PDEATHSIG through util-linux's setpriv: the kernel SIGKILLs ffmpeg when the node
+ * process dies, even by SIGKILL. It survives setpriv's exec (only set-user-ID executables
+ * clear it), and setpriv execs ffmpeg in place, so the pid we see is ffmpeg's. Checked here:
+ * node SIGKILLed mid-render left a plain-spawned ffmpeg running (state S) for good, a
+ * setpriv-spawned one dead at once (a zombie until init reaps it). Without setpriv we fall
+ * back to a plain spawn; an orphan then runs to its end or until `-t`.
+ * (The parent for pdeathsig is the forking thread; libuv forks on the main thread.)
+ */
+const SETPRIV = '/usr/bin/setpriv';
+const pdeathsigAvailable = process.platform === 'linux' && existsSync(SETPRIV);
+
+function isExecutable(file: string): boolean {
+  if (!path.isAbsolute(file)) return false;
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function spawnFfmpeg(binary: string, args: string[]): ChildProcessByStdio<null, Readable, Readable> {
+  // Only for a binary known to be there: setpriv reports a failed exec as exit 127, which
+  // would hide spawn's own ENOENT/EACCES.
+  const [command, commandArgs] = pdeathsigAvailable && isExecutable(binary)
+    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]]
+    : [binary, args];
+  return spawn(command, commandArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches
+    // node only, so the shutdown decides: let the render finish within the grace period or
+    // kill it and put the task back to PENDING. Before, ffmpeg got the SIGINT too, exited 255
+    // and the task failed for good. A service manager that signals the whole cgroup still
+    // reaches ffmpeg; that case is classified as `interrupted` below.
+    detached: true,
+  });
+}
 
 /**
  * Runs ffmpeg once. Never rejects: the outcome says how it ended. On abort the child is
@@ -69,7 +143,7 @@ export function runFfmpeg(opts: FfmpegRunOptions): Promise<FfmpegOutcome> {
       resolve({ kind: 'cancelled' });
       return;
     }
-    const child = spawn(opts.binary, opts.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnFfmpeg(opts.binary, opts.args);
     let stderrTail = '';
     let aborted = false;
     let settled = false;
@@ -101,23 +175,29 @@ export function runFfmpeg(opts: FfmpegRunOptions): Promise<FfmpegOutcome> {
       if (child.pid !== undefined) return;
       finish({
         kind: 'failed',
-        message: `cannot start ffmpeg (${opts.binary}): ${err.message}`,
-        stderrTail,
+        reason: 'spawn',
+        message: `ffmpeg could not be started (${err.code ?? 'unknown error'})`,
+        stderrTail: err.message,
         retryable: err.code !== undefined && TRANSIENT_SPAWN_ERRORS.has(err.code),
       });
     });
     child.on('close', (code, signal) => {
       if (aborted) return finish({ kind: 'cancelled' });
-      if (code === 0) return finish({ kind: 'ok' });
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const tail = stderrTail.trim();
-      finish({
-        kind: 'failed',
-        message: `ffmpeg ${how}${tail ? `: ${lastLines(tail, 5)}` : ''}`,
-        stderrTail: tail,
-        // A deterministic error exits non-zero; an outside kill (e.g. OOM killer) may pass.
-        retryable: signal !== null,
-      });
+      if (code === 0) return finish({ kind: 'ok', stderrTail: tail });
+      if (signal !== null || code === SIGNAL_EXIT_CODE || RECEIVED_SIGNAL.test(tail)) {
+        return finish({
+          kind: 'failed',
+          reason: 'interrupted',
+          message: signal !== null ? `ffmpeg was killed by ${signal}` : 'ffmpeg was stopped by a signal',
+          stderrTail: tail,
+          retryable: true,
+        });
+      }
+      if (mentionsNoSpace(tail)) {
+        return finish({ kind: 'failed', reason: 'no-space', message: 'ffmpeg ran out of disk space', stderrTail: tail, retryable: true });
+      }
+      finish({ kind: 'failed', reason: 'error', message: `ffmpeg exited with code ${code}`, stderrTail: tail, retryable: false });
     });
 
     if (child.pid !== undefined) {
@@ -127,8 +207,4 @@ export function runFfmpeg(opts: FfmpegRunOptions): Promise<FfmpegOutcome> {
       if (opts.signal?.aborted && !aborted) onAbort();
     }
   });
-}
-
-function lastLines(text: string, count: number): string {
-  return text.split('\n').slice(-count).join(' | ');
 }

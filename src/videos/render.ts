@@ -5,9 +5,10 @@
 // has the same advance (1233/2048 em), so our own line wrapping is exact, and centring a
 // line is a matter of padding it with spaces.
 import { availableParallelism } from 'node:os';
-import { mkdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { escapeFilterValue, ffmpegPath, fontFile, runFfmpeg, type FfmpegOutcome } from './ffmpegBinary.js';
+import { escapeFilterValue, ffmpegPath, fontFile, mentionsNoSpace, runFfmpeg, type FfmpegOutcome } from './ffmpegBinary.js';
+import { checkJpeg, checkMp4, OutputInvalid } from './outputCheck.js';
 import { renderLimits } from './renderLimits.js';
 import { centreLines, cleanText, layoutText } from './textLayout.js';
 
@@ -45,19 +46,33 @@ export interface RenderResult {
   sizeBytes: number;
 }
 
-export type RenderErrorCode = 'RENDER_FAILED' | 'RENDER_CANCELLED';
+/**
+ * - RENDER_FAILED: ffmpeg failed on its own (retryable only for transient causes).
+ * - RENDER_CANCELLED: our signal aborted the render.
+ * - RENDER_INTERRUPTED: ffmpeg was stopped by a signal we did not send. Retryable.
+ * - STORAGE_FULL: the disk (or quota) was full. Retryable: space may come back.
+ * - RENDER_INCOMPLETE: ffmpeg claimed success but the files are cut off or invalid. Retryable.
+ */
+export type RenderErrorCode = 'RENDER_FAILED' | 'RENDER_CANCELLED' | 'RENDER_INTERRUPTED' | 'STORAGE_FULL' | 'RENDER_INCOMPLETE';
 
 export class RenderError extends Error {
   override readonly name = 'RenderError';
   readonly code: RenderErrorCode;
   readonly retryable: boolean;
+  /** ffmpeg stopped from outside: may be the first sign of a shutdown (see TaskFailureInfo). */
+  readonly interruption: boolean;
   readonly stderrTail?: string;
+  /** For the server log only (paths, errno, stderr): `message` is what clients see. */
+  readonly detail?: string;
 
-  constructor(code: RenderErrorCode, message: string, opts: { retryable: boolean; stderrTail?: string; cause?: unknown }) {
+  constructor(code: RenderErrorCode, message: string, opts: { retryable: boolean; stderrTail?: string; detail?: string; cause?: unknown }) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
     this.retryable = opts.retryable;
+    this.interruption = code === 'RENDER_INTERRUPTED';
     if (opts.stderrTail !== undefined) this.stderrTail = opts.stderrTail;
+    const detail = [opts.detail, opts.stderrTail ? `ffmpeg stderr: ${opts.stderrTail}` : undefined].filter(Boolean).join('; ');
+    if (detail) this.detail = detail;
   }
 }
 
@@ -164,19 +179,78 @@ function checkRequest(req: RenderRequest): void {
 
 function outcomeError(outcome: Exclude<FfmpegOutcome, { kind: 'ok' }>, step: string): RenderError {
   if (outcome.kind === 'cancelled') return new RenderError('RENDER_CANCELLED', `render cancelled during ${step}`, { retryable: false });
-  return new RenderError('RENDER_FAILED', `${step} failed: ${outcome.message}`, {
-    retryable: outcome.retryable, stderrTail: outcome.stderrTail,
-  });
+  const { stderrTail } = outcome;
+  switch (outcome.reason) {
+    case 'interrupted':
+      return new RenderError('RENDER_INTERRUPTED', `${step} was interrupted: ${outcome.message}`, { retryable: true, stderrTail });
+    case 'no-space':
+      return new RenderError('STORAGE_FULL', `${step} failed: the media storage is full`, { retryable: true, stderrTail });
+    default:
+      return new RenderError('RENDER_FAILED', `${step} failed: ${outcome.message}`, { retryable: outcome.retryable, stderrTail });
+  }
 }
 
-/** File system trouble (disk full, permissions) fails the render but may pass on retry. */
+const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * File system trouble fails the render but may pass on retry. A full disk or quota gets its
+ * own code. The client message names the step and the errno code only; Node's message (which
+ * holds the absolute path) goes to `detail`, for the log.
+ */
 async function fsStep<T>(what: string, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    throw new RenderError('RENDER_FAILED', `${what}: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    const detail = err instanceof Error ? err.message : String(err);
+    if (code !== undefined && NO_SPACE_CODES.has(code)) {
+      throw new RenderError('STORAGE_FULL', `${what}: the media storage is full`, { retryable: true, detail, cause: err });
+    }
+    throw new RenderError('RENDER_FAILED', `${what} (${code ?? 'unknown error'})`, { retryable: true, detail, cause: err });
   }
 }
+
+/** Below this much free space, invalid output is blamed on the disk (measured: ~0 B left). */
+const LOW_SPACE_BYTES = 1024 * 1024;
+
+async function freeBytes(dir: string): Promise<number | null> {
+  try {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Success is decided by the files (see outputCheck.ts): on a full disk ffmpeg exited 0 with a
+ * video lacking its moov box and a 0-byte poster. Runs while the partial files still take
+ * their space, so the free-space reading reflects what the render met.
+ */
+async function verifyOutputs(req: RenderRequest, files: { video: string; poster: string; workDir: string }, stderrTail: string): Promise<void> {
+  if (mentionsNoSpace(stderrTail)) {
+    throw new RenderError('STORAGE_FULL', 'rendering failed: the media storage is full', { retryable: true, stderrTail, detail: 'ffmpeg exited 0 but reported a full disk' });
+  }
+  let problem: string;
+  try {
+    await checkMp4(files.video, { durationSeconds: req.durationSeconds, toleranceSeconds: DURATION_TOLERANCE_FRAMES / req.fps });
+    await checkJpeg(files.poster);
+    return;
+  } catch (err) {
+    if (err instanceof OutputInvalid) problem = err.message;
+    else if ((err as NodeJS.ErrnoException).code === 'ENOENT') problem = 'a rendered file is missing';
+    else throw new RenderError('RENDER_FAILED', 'cannot check the rendered files', { retryable: true, detail: String(err), cause: err });
+  }
+  const free = await freeBytes(files.workDir);
+  const detail = `output check: ${problem}; ${free ?? 'unknown'} bytes free in ${files.workDir}`;
+  if (free !== null && free < LOW_SPACE_BYTES) {
+    throw new RenderError('STORAGE_FULL', 'rendering failed: the media storage is full', { retryable: true, stderrTail, detail });
+  }
+  throw new RenderError('RENDER_INCOMPLETE', `rendering produced an incomplete file: ${problem}`, { retryable: true, stderrTail, detail });
+}
+
+/** ffmpeg's `-t` and `-r` land the duration within a frame (7.3 s at 24 fps: 7.334 s). */
+const DURATION_TOLERANCE_FRAMES = 2;
 
 export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
   checkRequest(req);
@@ -235,6 +309,7 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
       onSpawn: req.onSpawn,
     });
     if (rendered.kind !== 'ok') throw outcomeError(rendered, 'rendering');
+    await verifyOutputs(req, { video: partialVideo, poster: partialPoster, workDir }, rendered.stderrTail);
 
     const sizeBytes = await fsStep('cannot publish the rendered files', async () => {
       await rename(partialPoster, posterFile);
@@ -247,10 +322,11 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
     report(1, 'rendering');
     return { contentFile, posterFile, sizeBytes };
   } catch (err) {
-    await Promise.all(published.map((f) => rm(f, { force: true })));
+    // Cleanup never hides the render's own error.
+    await Promise.all(published.map((f) => rm(f, { force: true }).catch(() => undefined)));
     throw err;
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
     if (!succeeded && createdOutputDir) await rmdir(outputDir).catch(() => undefined);
   }
 }
