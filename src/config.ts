@@ -19,6 +19,12 @@ export interface RetryPolicy {
   /** Backoff before the second attempt; it doubles per attempt up to capMs, with jitter. */
   baseMs: number;
   capMs: number;
+  /**
+   * A failure for want of a resource the operator can give back (a full disk) is retried
+   * beyond maxAttempts while the task is younger than this: the work waits for space instead
+   * of failing. 0: such failures count like any other.
+   */
+  resourceWaitMs: number;
 }
 
 /** Bounds on what one GraphQL document may ask for (graphql-armor), on HTTP and WebSocket alike. */
@@ -188,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: integer(env, 'RETRY_MAX_ATTEMPTS', 3, 1, 100),
       baseMs: integer(env, 'RETRY_BASE_MS', 1000, 0, 3_600_000),
       capMs: integer(env, 'RETRY_CAP_MS', 60_000, 0, 86_400_000),
+      resourceWaitMs: integer(env, 'RETRY_FULL_DISK_SECONDS', 3600, 0, 30 * 86_400) * 1000,
     },
     taskRetentionMs: integer(env, 'TASK_RETENTION_SECONDS', 7 * 24 * 3600, 1, 10 * 365 * 24 * 3600) * 1000,
     purgeIntervalMs: integer(env, 'PURGE_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,

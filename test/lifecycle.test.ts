@@ -1,7 +1,7 @@
 // The task lifecycle through both interfaces, with a scripted processor so failures come on cue:
 // retry with backoff, permanent failure, exhausted attempts, lists, idempotency, wait,
 // resume after a reconnect, the feed, expiry and removal of finished records.
-import { backoffMs } from '../src/tasks/retryPolicy.js';
+import { backoffMs, shouldRetry } from '../src/tasks/retryPolicy.js';
 import { collect, gql, wsClient } from './support/graphqlClient.js';
 import { postJson, request, waitFor } from './support/http.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
@@ -25,7 +25,7 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({
     processors: { CREATE_VIDEO: scriptedProcessor },
-    config: { workerConcurrency: 2, retry: { maxAttempts: 3, baseMs: 200, capMs: 400 } },
+    config: { workerConcurrency: 2, retry: { maxAttempts: 3, baseMs: 200, capMs: 400, resourceWaitMs: 0 } },
   });
 });
 afterAll(() => t.cleanup());
@@ -43,12 +43,24 @@ const untilDone = (id: string) => waitFor(`task ${id} done`, async () => {
 
 describe('failure and retry', () => {
   test('backoff grows exponentially from the base, with jitter, up to the cap', () => {
-    const policy = { maxAttempts: 10, baseMs: 100, capMs: 1000 };
+    const policy = { maxAttempts: 10, baseMs: 100, capMs: 1000, resourceWaitMs: 0 };
     expect(backoffMs(policy, 1, () => 0)).toBe(50);
     expect(backoffMs(policy, 1, () => 1)).toBe(100);
     expect(backoffMs(policy, 3, () => 1)).toBe(400);
     expect(backoffMs(policy, 3, () => 0)).toBe(200);
     expect(backoffMs(policy, 9, () => 1)).toBe(1000);
+  });
+
+  test('retries: retryable failures while attempts remain; a full disk beyond them while the task is young enough', () => {
+    const policy = { maxAttempts: 3, baseMs: 100, capMs: 1000, resourceWaitMs: 60_000 };
+    const now = Date.parse('2026-11-29T12:00:00Z');
+    const task = (attempts: number, ageMs: number) => ({ attempts, createdAt: new Date(now - ageMs) });
+    expect(shouldRetry(policy, task(2, 0), { retryable: true }, now)).toBe(true);
+    expect(shouldRetry(policy, task(3, 0), { retryable: true }, now)).toBe(false);
+    expect(shouldRetry(policy, task(1, 0), { retryable: false, resourceShortage: true }, now)).toBe(false);
+    expect(shouldRetry(policy, task(40, 59_000), { retryable: true, resourceShortage: true }, now)).toBe(true);
+    expect(shouldRetry(policy, task(40, 61_000), { retryable: true, resourceShortage: true }, now)).toBe(false);
+    expect(shouldRetry({ ...policy, resourceWaitMs: 0 }, task(3, 0), { retryable: true, resourceShortage: true }, now)).toBe(false);
   });
 
   test('a processor that fails twice with a retryable error succeeds on the third attempt', async () => {

@@ -50,7 +50,7 @@ test('the sweep runs a PENDING task the runner never heard of, and releases a RU
 });
 
 test('cancelling a task that waits for its retry ends it at once; it never runs again', async () => {
-  const t = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { retry: { maxAttempts: 3, baseMs: 60_000, capMs: 60_000 } } });
+  const t = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { retry: { maxAttempts: 3, baseMs: 60_000, capMs: 60_000, resourceWaitMs: 0 } } });
   try {
     const created = await fetch(`${t.url}/videos/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'retryable', plot: '' }) });
     const { id } = (await created.json()) as { id: string };

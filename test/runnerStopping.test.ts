@@ -66,7 +66,7 @@ test('with no stop coming, an interruption is retried after the short wait', asy
     if (attempts === 1) throw Object.assign(new Error('ffmpeg was killed by SIGKILL'), { code: 'RENDER_INTERRUPTED', retryable: true, interruption: true });
     return {};
   };
-  const t = await startTestApp({ processors: { CREATE_VIDEO: processor }, config: { retry: { maxAttempts: 3, baseMs: 10, capMs: 10 } } });
+  const t = await startTestApp({ processors: { CREATE_VIDEO: processor }, config: { retry: { maxAttempts: 3, baseMs: 10, capMs: 10, resourceWaitMs: 0 } } });
   try {
     const id = (await postJson(t.url, '/videos/tasks', { title: 't', plot: 'p' })).body.id as string;
     const { prisma } = t.app.services.database;

@@ -35,6 +35,11 @@ export interface TaskFailureInfo {
    * so the runner waits a moment for its own stop before deciding on a retry.
    */
   interruption?: boolean;
+  /**
+   * The environment ran out of something the operator can give back (the disk is full): the
+   * task waits for it, retried beyond its attempt budget (RETRY_FULL_DISK_SECONDS).
+   */
+  resourceShortage?: boolean;
 }
 
 /** An expected failure a processor may throw. */
@@ -46,11 +51,12 @@ export class TaskFailure extends Error implements TaskFailureInfo {
 
 export function asTaskFailure(error: unknown): TaskFailureInfo | null {
   if (!(error instanceof Error)) return null;
-  const candidate = error as Error & { code?: unknown; retryable?: unknown; interruption?: unknown };
+  const candidate = error as Error & { code?: unknown; retryable?: unknown; interruption?: unknown; resourceShortage?: unknown };
   if (typeof candidate.code !== 'string' || typeof candidate.retryable !== 'boolean') return null;
   return {
     code: candidate.code, message: error.message, retryable: candidate.retryable,
     ...(candidate.interruption === true ? { interruption: true } : {}),
+    ...(candidate.resourceShortage === true ? { resourceShortage: true } : {}),
   };
 }
 

@@ -10,6 +10,24 @@ export function backoffMs(policy: RetryPolicy, attemptsSoFar: number, random: ()
   return Math.round(exponential / 2 + (random() * exponential) / 2);
 }
 
-export function shouldRetry(policy: RetryPolicy, attemptsSoFar: number, retryable: boolean): boolean {
-  return retryable && attemptsSoFar < policy.maxAttempts;
+export interface RetryCandidate {
+  /** Attempts started so far, the failed one included. */
+  attempts: number;
+  createdAt: Date;
+}
+
+/**
+ * Whether a failed attempt is tried again: a retryable failure while attempts remain, and a
+ * failure for want of a resource (a full disk) as long as the task is younger than
+ * resourceWaitMs, however many attempts it took (each at most capMs apart).
+ */
+export function shouldRetry(
+  policy: RetryPolicy,
+  task: RetryCandidate,
+  failure: { retryable: boolean; resourceShortage?: boolean },
+  now = Date.now(),
+): boolean {
+  if (!failure.retryable) return false;
+  if (task.attempts < policy.maxAttempts) return true;
+  return failure.resourceShortage === true && now - task.createdAt.getTime() < policy.resourceWaitMs;
 }

@@ -262,7 +262,7 @@ export class TaskRunner {
       logger.info('task stopped', { taskId: task.id, status: released?.status, code: info.code });
       return null;
     }
-    if (shouldRetry(retry, task.attempts, info.retryable)) {
+    if (shouldRetry(retry, task, info)) {
       const runAfter = new Date(Date.now() + backoffMs(retry, task.attempts));
       logger.info('task will be retried', { taskId: task.id, attempts: task.attempts, runAfter, code: info.code });
       if (await this.persist(task.id, () => store.scheduleRetry(task.id, owner, runAfter, info))) return runAfter;

@@ -61,6 +61,8 @@ export class RenderError extends Error {
   readonly retryable: boolean;
   /** ffmpeg stopped from outside: may be the first sign of a shutdown (see TaskFailureInfo). */
   readonly interruption: boolean;
+  /** The disk is full: the task waits for space (see TaskFailureInfo). */
+  readonly resourceShortage: boolean;
   readonly stderrTail?: string;
   /** For the server log only (paths, errno, stderr): `message` is what clients see. */
   readonly detail?: string;
@@ -70,6 +72,7 @@ export class RenderError extends Error {
     this.code = code;
     this.retryable = opts.retryable;
     this.interruption = code === 'RENDER_INTERRUPTED';
+    this.resourceShortage = code === 'STORAGE_FULL';
     if (opts.stderrTail !== undefined) this.stderrTail = opts.stderrTail;
     const detail = [opts.detail, opts.stderrTail ? `ffmpeg stderr: ${opts.stderrTail}` : undefined].filter(Boolean).join('; ');
     if (detail) this.detail = detail;
