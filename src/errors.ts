@@ -48,10 +48,11 @@ export class UnavailableError extends AppError {
 }
 
 // SQLSTATEs that say the database could not serve the request now, not that the request is wrong:
-// 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout), 53300
+// 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout), 53100
+// disk_full (the embedded database on a full DATA_DIR, too), 53200 out_of_memory, 53300
 // too_many_connections, 57P01-57P03 admin shutdown / crash shutdown / cannot connect now, and the
 // 08 class (connection exceptions).
-const unavailableSqlStates = new Set(['57014', '55P03', '53300', '57P01', '57P02', '57P03']);
+const unavailableSqlStates = new Set(['57014', '55P03', '53100', '53200', '53300', '57P01', '57P02', '57P03']);
 // How @prisma/adapter-pg names connection failures it recognises (DriverAdapterError.cause.kind).
 const unavailableAdapterKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 // pg-pool's and pg's own messages when no connection could be had in connectionTimeoutMillis;

@@ -9,14 +9,17 @@ import path from 'node:path';
 import { ffmpegPath } from '../src/videos/ffmpegBinary.js';
 import { checkMp4 } from '../src/videos/outputCheck.js';
 import { postJson, request, waitFor } from './support/http.js';
-import { startTestApp, testConfig, type TestApp } from './support/testApp.js';
+import { buildApp, type App } from '../src/app.js';
+import { gql } from './support/graphqlClient.js';
+import { migratedPgliteTemplate } from './support/pgliteTemplate.js';
+import { makeDataDir, startTestApp, testConfig, type TestApp } from './support/testApp.js';
 
 let t: TestApp;
 let media: string;
 let mounted = false;
 
 beforeAll(async () => {
-  t = await startTestApp({ config: { retry: { maxAttempts: 20, baseMs: 200, capMs: 500 }, render: { ...testConfig('').render, fps: 12 } } });
+  t = await startTestApp({ config: { retry: { maxAttempts: 2, baseMs: 200, capMs: 500, resourceWaitMs: 120_000 }, render: { ...testConfig('').render, fps: 12 } } });
   media = path.join(t.dataDir, 'media');
   await fs.mkdir(media, { recursive: true });
   try {
@@ -37,7 +40,7 @@ async function fill(leaveBytes: number): Promise<void> {
   await fs.writeFile(path.join(media, 'filler'), Buffer.alloc(Math.max(0, s.bavail * s.bsize - leaveBytes)));
 }
 
-test('full media volume: retried with a retryable code, no paths in the message, no partial files; succeeds once space is back', async () => {
+test('full media volume: retried with a retryable code, no paths in the message, no partial files, beyond the attempt budget; succeeds once space is back', async () => {
   if (!mounted) return;
   const prisma = t.app.services.database.prisma;
   await fill(12 * 1024);
@@ -54,12 +57,19 @@ test('full media volume: retried with a retryable code, no paths in the message,
     const after = await prisma.task.findUniqueOrThrow({ where: { id } });
     return after.status === 'PENDING' && after.attempts === before.attempts ? { row: after, listing } : null;
   }, 30_000, 5);
-  expect(['STORAGE_FULL', 'RENDER_INCOMPLETE']).toContain(between.row.errorCode);
+  expect(between.row.errorCode).toBe('STORAGE_FULL');
   expect(between.row.errorRetryable).toBe(true);
   expect(between.row.errorMessage).not.toContain(t.dataDir);
   expect(between.row.errorMessage).not.toMatch(/(^|[\s'"(])\//);
   expect(between.listing).toEqual(['filler']);
   process.stdout.write(`full disk: attempt ${between.row.attempts} ended ${between.row.errorCode}: ${between.row.errorMessage}\n`);
+
+  // The disk stays full past RETRY_MAX_ATTEMPTS (2 here): the task keeps waiting for space.
+  await waitFor('a third attempt on the full disk', async () => {
+    const row = await prisma.task.findUniqueOrThrow({ where: { id } });
+    expect(row.status).not.toBe('FAILED');
+    return row.attempts >= 3 && row.status === 'PENDING' ? row : null;
+  }, 30_000, 20);
 
   await fs.rm(path.join(media, 'filler'));
   const done = await request(t.url, `/videos/tasks/${id}?wait=30`);
@@ -74,3 +84,55 @@ test('full media volume: retried with a retryable code, no paths in the message,
   expect(decoded.stderr).toBe('');
   expect((await fs.readdir(path.join(media, id))).sort()).toEqual(['poster.jpg', 'video.mp4']);
 }, 120_000);
+
+describe('a full data volume under the embedded database', () => {
+  let dataDir: string;
+  let app: App | null = null;
+  let dataMounted = false;
+
+  beforeAll(async () => {
+    dataDir = await makeDataDir();
+    try {
+      // The migrated PGlite cluster takes about 40 MB.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', dataDir], { stdio: 'pipe' });
+      dataMounted = true;
+    } catch (error) {
+      process.stderr.write(`SKIPPED: cannot mount a tmpfs here (needs root): ${String(error)}\n`);
+      return;
+    }
+    app = buildApp(testConfig(dataDir), { database: { pgliteLoadDataDir: await migratedPgliteTemplate() } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    if (dataMounted) execFileSync('umount', [dataDir]);
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a create that cannot be stored answers 503 with Retry-After (GraphQL UNAVAILABLE), never 500; once space is back it works', async () => {
+    if (!app) return;
+    const url = await app.start();
+    const filler = path.join(dataDir, 'filler');
+    const s = await fs.statfs(dataDir);
+    await fs.writeFile(filler, Buffer.alloc(s.bavail * s.bsize));
+
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof postJson>> | null = null;
+    // PGlite buffers some writes: keep creating until one cannot be stored.
+    for (let i = 0; i < 400 && !refused; i++) {
+      const res = await postJson(url, '/videos/tasks', { title: `crowd ${i}`, plot: 'x'.repeat(4000) });
+      statuses.push(res.status);
+      if (res.status !== 202) refused = res;
+    }
+    expect(refused).not.toBeNull();
+    expect(statuses).not.toContain(500);
+    expect(refused!.status).toBe(503);
+    expect(refused!.body.code).toBe('UNAVAILABLE');
+    expect(refused!.headers.get('retry-after')).not.toBeNull();
+    const graphql = await gql(url, 'mutation($i: CreateVideoInput!) { createVideoTask(input: $i) { id } }', { i: { title: 'g', plot: 'x'.repeat(4000) } });
+    expect(graphql.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+
+    await fs.rm(filler);
+    const after = await postJson(url, '/videos/tasks', { title: 'room again', plot: '' });
+    expect(after.status).toBe(202);
+  }, 120_000);
+});
