@@ -184,6 +184,6 @@ test('node killed with SIGKILL: its ffmpeg dies with it (parent-death signal), n
   const { ffmpeg } = await startRendering(server);
   server.child.kill('SIGKILL');
   expect(await server.exited).toBe('SIGKILL');
-  const gone = await timed('node SIGKILL to ffmpeg gone', waitFor('the orphan to die', async () => (ffmpegOfDataDir().includes(ffmpeg) ? null : true), 5_000, 5));
-  expect(gone).toBe(true);
+  // Fails by timing out while the orphan still renders.
+  await timed('node SIGKILL to ffmpeg gone', waitFor('the orphan to die', async () => (ffmpegOfDataDir().includes(ffmpeg) ? null : true), 5_000, 5));
 }, 120_000);
