@@ -18,6 +18,10 @@ function readConfig(): Config {
 }
 
 async function main(): Promise<void> {
+  // The log's reader may be gone before us: Ctrl-C also stops the `| tee` of `npm start | tee`,
+  // a closed terminal answers EIO. Unhandled, that write error crashed the stop half-way and
+  // left the running tasks RUNNING; a log nobody can read is no reason to stop badly.
+  process.stderr.on('error', () => undefined);
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const app = buildApp(config, { logger, onFatal: () => process.exit(1) });

@@ -187,3 +187,37 @@ test('node killed with SIGKILL: its ffmpeg dies with it (parent-death signal), n
   const gone = await timed('node SIGKILL to ffmpeg gone', waitFor('the orphan to die', async () => (ffmpegOfDataDir().includes(ffmpeg) ? null : true), 5_000, 5));
   expect(gone).toBe(true);
 }, 120_000);
+
+/** Starts `command` (a shell line running npm start) as a process group; the log comes on its stdout. */
+async function shellStart(command: string, env: Record<string, string>): Promise<{ pgid: number; url: string; output(): string }> {
+  const child = spawn('bash', ['-c', command], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...renderEnv, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  npmGroups.push(child.pid!);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`)));
+  });
+  return { pgid: child.pid!, url, output: () => output };
+}
+
+/** The server node process of this test (npm passes the data dir as an ignored argument). */
+const serverNode = (): number[] => findProcesses('src/main.ts', dataDir);
+
+test('Ctrl-C with the log piped (npm start 2>&1 | cat): the pipe closes first, the server still stops cleanly', async () => {
+  // cat dies of the SIGINT at once, so every later log line is written into a closed pipe.
+  const server = await shellStart(`npm start -- ${dataDir} 2>&1 | cat`, { SHUTDOWN_GRACE_SECONDS: '1' });
+  const { id } = await startRendering(server);
+  process.kill(-server.pgid, 'SIGINT');
+  await waitFor('the server to exit', async () => (serverNode().length === 0 && processGroup(server.pgid).length === 0 ? true : null), 30_000, 20);
+  expect(ffmpegOfDataDir()).toEqual([]);
+  expect((await taskRow(id)).task).toMatchObject({ status: 'PENDING', attempts: 1, errorCode: null });
+}, 120_000);
