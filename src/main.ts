@@ -1,4 +1,4 @@
-// Reads the configuration, starts the server, and stops it cleanly on SIGTERM or SIGINT.
+// Reads the configuration, starts the server, and stops it cleanly on SIGTERM, SIGINT or SIGHUP.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DatabaseInUseError } from './db/databaseLock.js';
@@ -47,6 +47,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // The terminal was closed: the kernel sends SIGHUP to its foreground group, whose default
+  // action killed node mid-render and left its tasks RUNNING.
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
 
   try {
     const url = await started;

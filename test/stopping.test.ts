@@ -221,3 +221,13 @@ test('Ctrl-C with the log piped (npm start 2>&1 | cat): the pipe closes first, t
   expect(ffmpegOfDataDir()).toEqual([]);
   expect((await taskRow(id)).task).toMatchObject({ status: 'PENDING', attempts: 1, errorCode: null });
 }, 120_000);
+
+test('the terminal closed (SIGHUP to its foreground group, then EIO on every write): the task goes back to PENDING, no ffmpeg left', async () => {
+  // util-linux's script gives npm a pseudo-terminal; killing script hangs that terminal up.
+  const server = await shellStart(`exec script -qfec ${JSON.stringify(`npm start -- ${dataDir}`)} /dev/null`, { SHUTDOWN_GRACE_SECONDS: '0' });
+  const { id } = await startRendering(server);
+  process.kill(server.pgid, 'SIGKILL');
+  await waitFor('the server to exit', async () => (serverNode().length === 0 ? true : null), 30_000, 20);
+  expect(ffmpegOfDataDir()).toEqual([]);
+  expect((await taskRow(id)).task).toMatchObject({ status: 'PENDING', attempts: 1, errorCode: null });
+}, 120_000);
