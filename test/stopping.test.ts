@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase } from '../src/db/database.js';
+import { ffmpegPath } from '../src/videos/ffmpegBinary.js';
 import { postJson, request, waitFor } from './support/http.js';
 import { findProcesses, processGroup } from './support/processes.js';
 import { startServer } from './support/serverProcess.js';
@@ -230,4 +231,15 @@ test('the terminal closed (SIGHUP to its foreground group, then EIO on every wri
   await waitFor('the server to exit', async () => (serverNode().length === 0 ? true : null), 30_000, 20);
   expect(ffmpegOfDataDir()).toEqual([]);
   expect((await taskRow(id)).task).toMatchObject({ status: 'PENDING', attempts: 1, errorCode: null });
+}, 120_000);
+
+test('FFMPEG_PATH given as a bare name found on PATH: node killed with SIGKILL still takes its ffmpeg along', async () => {
+  const server = await startServer({
+    DATA_DIR: dataDir, ...renderEnv, FFMPEG_PATH: 'ffmpeg', PATH: `${path.dirname(ffmpegPath)}:${process.env.PATH ?? ''}`,
+  });
+  const { ffmpeg } = await startRendering(server);
+  server.child.kill('SIGKILL');
+  expect(await server.exited).toBe('SIGKILL');
+  // Without the parent-death signal it rendered on to its end (~5 s here).
+  await waitFor('the orphan to die', async () => (ffmpegOfDataDir().includes(ffmpeg) ? null : true), 1_000, 5);
 }, 120_000);
