@@ -1,4 +1,4 @@
-// Reads the configuration, starts the server, and stops it cleanly on SIGTERM or SIGINT.
+// Reads the configuration, starts the server, and stops it cleanly on SIGTERM, SIGINT or SIGHUP.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DatabaseInUseError } from './db/databaseLock.js';
@@ -18,6 +18,10 @@ function readConfig(): Config {
 }
 
 async function main(): Promise<void> {
+  // The log's reader may be gone before us: Ctrl-C also stops the `| tee` of `npm start | tee`,
+  // a closed terminal answers EIO. Unhandled, that write error crashed the stop half-way and
+  // left the running tasks RUNNING; a log nobody can read is no reason to stop badly.
+  process.stderr.on('error', () => undefined);
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const app = buildApp(config, { logger, onFatal: () => process.exit(1) });
@@ -43,6 +47,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // The terminal was closed: the kernel sends SIGHUP to its foreground group, whose default
+  // action killed node mid-render and left its tasks RUNNING.
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
 
   try {
     const url = await started;

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase } from '../src/db/database.js';
+import { ffmpegPath } from '../src/videos/ffmpegBinary.js';
 import { postJson, request, waitFor } from './support/http.js';
 import { findProcesses, processGroup } from './support/processes.js';
 import { startServer } from './support/serverProcess.js';
@@ -186,4 +187,59 @@ test('node killed with SIGKILL: its ffmpeg dies with it (parent-death signal), n
   expect(await server.exited).toBe('SIGKILL');
   // Fails by timing out while the orphan still renders.
   await timed('node SIGKILL to ffmpeg gone', waitFor('the orphan to die', async () => (ffmpegOfDataDir().includes(ffmpeg) ? null : true), 5_000, 5));
+}, 120_000);
+
+/** Starts `command` (a shell line running npm start) as a process group; the log comes on its stdout. */
+async function shellStart(command: string, env: Record<string, string>): Promise<{ pgid: number; url: string; output(): string }> {
+  const child = spawn('bash', ['-c', command], {
+    cwd: root,
+    detached: true,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...renderEnv, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  npmGroups.push(child.pid!);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`)));
+  });
+  return { pgid: child.pid!, url, output: () => output };
+}
+
+/** The server node process of this test (npm passes the data dir as an ignored argument). */
+const serverNode = (): number[] => findProcesses('src/main.ts', dataDir);
+
+test('Ctrl-C with the log piped (npm start 2>&1 | cat): the pipe closes first, the server still stops cleanly', async () => {
+  // cat dies of the SIGINT at once, so every later log line is written into a closed pipe.
+  const server = await shellStart(`npm start -- ${dataDir} 2>&1 | cat`, { SHUTDOWN_GRACE_SECONDS: '1' });
+  const { id } = await startRendering(server);
+  process.kill(-server.pgid, 'SIGINT');
+  await waitFor('the server to exit', async () => (serverNode().length === 0 && processGroup(server.pgid).length === 0 ? true : null), 30_000, 20);
+  expect(ffmpegOfDataDir()).toEqual([]);
+  expect((await taskRow(id)).task).toMatchObject({ status: 'PENDING', attempts: 1, errorCode: null });
+}, 120_000);
+
+test('the terminal closed (SIGHUP to its foreground group, then EIO on every write): the task goes back to PENDING, no ffmpeg left', async () => {
+  // util-linux's script gives npm a pseudo-terminal; killing script hangs that terminal up.
+  const server = await shellStart(`exec script -qfec ${JSON.stringify(`npm start -- ${dataDir}`)} /dev/null`, { SHUTDOWN_GRACE_SECONDS: '0' });
+  const { id } = await startRendering(server);
+  process.kill(server.pgid, 'SIGKILL');
+  await waitFor('the server to exit', async () => (serverNode().length === 0 ? true : null), 30_000, 20);
+  expect(ffmpegOfDataDir()).toEqual([]);
+  expect((await taskRow(id)).task).toMatchObject({ status: 'PENDING', attempts: 1, errorCode: null });
+}, 120_000);
+
+test('FFMPEG_PATH given as a bare name found on PATH: node killed with SIGKILL still takes its ffmpeg along', async () => {
+  const server = await startServer({
+    DATA_DIR: dataDir, ...renderEnv, FFMPEG_PATH: 'ffmpeg', PATH: `${path.dirname(ffmpegPath)}:${process.env.PATH ?? ''}`,
+  });
+  const { ffmpeg } = await startRendering(server);
+  server.child.kill('SIGKILL');
+  expect(await server.exited).toBe('SIGKILL');
+  // Without the parent-death signal it rendered on to its end (~5 s here).
+  await waitFor('the orphan to die', async () => (ffmpegOfDataDir().includes(ffmpeg) ? null : true), 1_000, 5);
 }, 120_000);

@@ -107,7 +107,6 @@ const SETPRIV = '/usr/bin/setpriv';
 const pdeathsigAvailable = process.platform === 'linux' && existsSync(SETPRIV);
 
 function isExecutable(file: string): boolean {
-  if (!path.isAbsolute(file)) return false;
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -116,11 +115,29 @@ function isExecutable(file: string): boolean {
   }
 }
 
+/**
+ * The absolute path spawn would run for `binary` (a name is looked up on PATH, a relative path
+ * is taken from the working directory), or null when there is no such executable. Without it a
+ * `FFMPEG_PATH=ffmpeg` went without the parent-death signal and outlived a killed node.
+ */
+function resolveExecutable(binary: string): string | null {
+  if (binary.includes('/')) {
+    const file = path.resolve(binary);
+    return isExecutable(file) ? file : null;
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const file = path.resolve(dir || '.', binary);
+    if (isExecutable(file)) return file;
+  }
+  return null;
+}
+
 function spawnFfmpeg(binary: string, args: string[]): ChildProcessByStdio<null, Readable, Readable> {
   // Only for a binary known to be there: setpriv reports a failed exec as exit 127, which
   // would hide spawn's own ENOENT/EACCES.
-  const [command, commandArgs] = pdeathsigAvailable && isExecutable(binary)
-    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]]
+  const resolved = pdeathsigAvailable ? resolveExecutable(binary) : null;
+  const [command, commandArgs] = resolved
+    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', resolved, ...args]]
     : [binary, args];
   return spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
