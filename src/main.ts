@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   // complete (a migration cut in half would block every later start), then stops.
   let stopping = false;
   const shutdown = (signal: string) => {
+    // Later signals change nothing: npm forwards the terminal's SIGINT, so one Ctrl-C under
+    // `npm start` arrives twice, and a "second Ctrl-C skips the grace" rule would misfire.
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
