@@ -27,10 +27,11 @@ async function taskRow(id: string) {
 
 test('SIGTERM past the grace period: the task goes back to PENDING, sockets get 1001, exit 0, the next start finishes it', async () => {
   const server = await startServer({ DATA_DIR: dataDir, SHUTDOWN_GRACE_SECONDS: '0' });
-  const created = await postJson(server.url, '/videos/tasks', { title: 'Interrupted', plot: 'SIGTERM mid-render', durationSeconds: 120 });
+  const created = await postJson(server.url, '/videos/tasks', { title: 'Interrupted', plot: 'SIGTERM mid-render', durationSeconds: 300 });
   const id = created.body.id as string;
-  await waitFor('rendering', async () => ((await request(server.url, `/videos/tasks/${id}`)).body.stage === 'rendering' ? true : null), 30_000, 10);
 
+  // Subscribed before the render is seen under way, so nothing stands between that and the
+  // SIGTERM (on a loaded machine a small render could finish while a client connects).
   const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
   const closeCode = new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as { code: number }).code)));
   const subscribed = new Promise<void>((resolve) => {
@@ -41,6 +42,7 @@ test('SIGTERM past the grace period: the task goes back to PENDING, sockets get 
     });
   });
   await subscribed;
+  await waitFor('rendering', async () => ((await request(server.url, `/videos/tasks/${id}`)).body.stage === 'rendering' ? true : null), 30_000, 10);
 
   server.child.kill('SIGTERM');
   expect(await server.exited).toBe(0);
