@@ -45,6 +45,8 @@ export class IdempotencyKeyReusedError extends ConflictError {
 /** The server is starting or stopping and cannot take the request now. */
 export class UnavailableError extends AppError {
   readonly code = 'UNAVAILABLE' as const;
+  /** When to try again: REST's Retry-After, GraphQL's extensions.retryAfterSeconds. */
+  readonly retryAfterSeconds = 5;
 }
 
 // SQLSTATEs that say the database could not serve the request now, not that the request is wrong:

@@ -4,13 +4,14 @@
 // stack trace. The same formatter serves HTTP and WebSocket.
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
-import { AppError, asUnavailable, ConflictError, ValidationError } from '../errors.js';
+import { AppError, asUnavailable, ConflictError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export function toGraphQLError(error: AppError): GraphQLError {
   const extensions: Record<string, unknown> = { code: error.code };
   if (error instanceof ValidationError) extensions.fields = error.fields;
   if (error instanceof ConflictError) Object.assign(extensions, error.details);
+  if (error instanceof UnavailableError) extensions.retryAfterSeconds = error.retryAfterSeconds;
   return new GraphQLError(error.message, { extensions });
 }
 

@@ -9,7 +9,7 @@
 //   leaving     response 'close' before it finished   socket closed, operation completed
 //   stack, hints  the error formatter, from `development`, on both
 import type { Server as HttpServer } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
@@ -68,6 +68,25 @@ function operationResolutionError(document: DocumentNode, operationName: string 
     : 'Must provide operation name if query contains multiple operations.';
   return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
 }
+
+/**
+ * An answer with an UNAVAILABLE error (shutting down, a stalled database) says when to try
+ * again in a Retry-After header too, as REST's 503 does; the status stays what GraphQL over
+ * HTTP gives a result with errors.
+ */
+const retryAfterHeader: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const seconds = response.body.singleResult.errors
+          ?.map((error) => error.extensions?.retryAfterSeconds)
+          .find((value): value is number => typeof value === 'number');
+        if (seconds !== undefined) response.http.headers.set('retry-after', String(seconds));
+      },
+    };
+  },
+};
 
 export async function createGraphQLEndpoint(
   httpServer: HttpServer,
@@ -134,7 +153,7 @@ export async function createGraphQLEndpoint(
     parseOptions: { maxTokens: settings.limits.maxTokens },
     includeStacktraceInErrorResponses: settings.development,
     hideSchemaDetailsFromClientErrors: !settings.development,
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), retryAfterHeader],
   });
   await apollo.start();
 

@@ -1,7 +1,7 @@
 // Turns every error into problem+json: the service's expected errors by their code, the body
 // parser's and the router's by their type and status, and anything else masked as 500 (and logged).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, asUnavailable, ConflictError, IdempotencyKeyReusedError, ValidationError } from '../errors.js';
+import { AppError, asUnavailable, ConflictError, IdempotencyKeyReusedError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { fieldErrors, HttpProblem, sendProblem, type Problem } from './problem.js';
 
@@ -91,7 +91,7 @@ export function restErrorHandler(logger: Logger, options: { maxBodyBytes: number
     // A statement or pool timeout: 503 + Retry-After like any other UnavailableError.
     const error = asUnavailable(thrown);
     if (error instanceof AppError) {
-      if (error.code === 'UNAVAILABLE') res.set('Retry-After', '5');
+      if (error instanceof UnavailableError) res.set('Retry-After', String(error.retryAfterSeconds));
       return sendProblem(res, {
         // An Idempotency-Key reused for another request: 422, as draft-ietf-httpapi-idempotency-key-header says.
         status: error instanceof IdempotencyKeyReusedError ? 422 : statusOf[error.code],
