@@ -2,7 +2,7 @@
 // statement timeout instead of hanging, /readyz says so, and all is well once the lock goes.
 import pg from 'pg';
 import { createLogger } from '../src/logger.js';
-import { gql } from './support/graphqlClient.js';
+import type { GraphQLResponse } from './support/graphqlClient.js';
 import { postJson, request, waitFor } from './support/http.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
@@ -46,17 +46,23 @@ test('a locked task table: REST and GraphQL answer 503 / UNAVAILABLE within abou
 
     const read = await timed(() => request(t.url, `/videos/tasks/${id}`));
     const create = await timed(() => postJson(t.url, '/videos/tasks', { title: 'during', plot: 'p' }));
-    const query = await timed(() => gql<{ task: { id: string } | null }>(t.url, 'query($id: ID!) { task(id: $id) { id status } }', { id }));
+    const query = await timed(async () => {
+      const res = await fetch(`${t.url}/graphql`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($id: ID!) { task(id: $id) { id status } }', variables: { id } }),
+      });
+      return { retryAfter: res.headers.get('retry-after'), ...((await res.json()) as GraphQLResponse<{ task: { id: string } | null }>) };
+    });
     const list = await timed(() => request(t.url, '/videos/tasks'));
     for (const { value, ms } of [read, create, list]) {
       expect(value.status).toBe(503);
       expect(value.headers.get('retry-after')).toBe('5');
       expect(value.headers.get('content-type')).toContain('application/problem+json');
       expect(value.body).toMatchObject({ status: 503, code: 'UNAVAILABLE', detail: expect.stringMatching(/database/) });
-      expect(ms).toBeLessThan(statementTimeoutMs + 1500);
+      expect(ms).toBeLessThan(statementTimeoutMs + 5000); // without the timeout: as long as the lock is held
     }
-    expect(query.value.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
-    expect(query.ms).toBeLessThan(statementTimeoutMs + 1500);
+    expect(query.value.errors?.[0]?.extensions).toEqual({ code: 'UNAVAILABLE', retryAfterSeconds: 5 });
+    expect(query.value.retryAfter).toBe('5');
+    expect(query.ms).toBeLessThan(statementTimeoutMs + 5000);
     process.stdout.write(`time to 503 under a lock (statement timeout ${statementTimeoutMs} ms): REST read ${read.ms} ms, REST create ${create.ms} ms, GraphQL ${query.ms} ms, list ${list.ms} ms\n`);
 
     const notReady = await timed(() => waitFor('readyz 503', async () => {
@@ -78,4 +84,43 @@ test('a locked task table: REST and GraphQL answer 503 / UNAVAILABLE within abou
   expect(await t.app.services.database.prisma.task.count()).toBe(2); // nothing stored while locked
   // Timeouts are the database's state, not a bug: no masked 500 for them.
   expect(lines.filter((line) => line.includes('unexpected error in a REST request'))).toEqual([]);
+});
+
+test('no free connection within DB_POOL_TIMEOUT_MS: 503 with Retry-After, while the request holding the connection goes on', async () => {
+  const small = await startTestApp({
+    database: 'postgres',
+    processors: { CREATE_VIDEO: scriptedProcessor },
+    config: { database: { statementTimeoutMs: 20_000, poolTimeoutMs: 500, poolSize: 1 } },
+    logger: createLogger('warn', (line) => lines.push(line)),
+  });
+  try {
+    const created = await postJson(small.url, '/videos/tasks', { title: 'pool', plot: 'p' });
+    const id = created.body.id as string;
+    const [{ name }] = await small.app.services.database.prisma.$queryRawUnsafe<[{ name: string }]>('SELECT current_database() AS name');
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    const locker = new pg.Client({ connectionString: url.toString() });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE "Task" IN ACCESS EXCLUSIVE MODE');
+      // The only pooled connection waits on the lock for this read...
+      const holding = request(small.url, `/videos/tasks/${id}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // ...so this one finds no connection.
+      const starved = await timed(() => request(small.url, `/videos/tasks/${id}`));
+      expect(starved.value.status).toBe(503);
+      expect(starved.value.headers.get('retry-after')).toBe('5');
+      expect(starved.value.body).toMatchObject({ code: 'UNAVAILABLE' });
+      expect(starved.ms).toBeLessThan(5000); // without the pool timeout: as long as the lock is held
+      process.stdout.write(`time to 503 without a free connection (pool timeout 500 ms): ${starved.ms} ms\n`);
+      await locker.query('ROLLBACK');
+      expect((await holding).status).toBe(200);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+  } finally {
+    await small.cleanup();
+  }
 });
