@@ -2,6 +2,8 @@
 // never an error log), nosniff everywhere, no cross-site changes, the Host allow-list, CORS.
 import path from 'node:path';
 import zlib from 'node:zlib';
+import WebSocket from 'ws';
+import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import type { Processor } from '../src/tasks/processor.js';
 import { createVideoProcessor } from '../src/videos/videoProcessor.js';
@@ -235,4 +237,50 @@ describe('Host allow-list (DNS rebinding)', () => {
       await open.cleanup();
     }
   });
+});
+
+describe('CORS_ORIGINS and ALLOWED_HOSTS, read from the environment', () => {
+  let site: TestApp;
+  const origin = 'https://app.example.com';
+  beforeAll(async () => {
+    const { http } = loadConfig({ CORS_ORIGINS: `${origin}, https://admin.example.com`, ALLOWED_HOSTS: 'api.example.com,127.0.0.1' });
+    site = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { http } });
+  });
+  afterAll(() => site.cleanup());
+
+  test('a listed origin gets CORS and may create; another origin may not', async () => {
+    const preflight = await send(site.url, { method: 'OPTIONS', path: '/graphql', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    const created = await send(site.url, { method: 'POST', path: '/videos/tasks', headers: { origin, ...json }, body: '{"title":"listed","plot":"p"}' });
+    expect(created.status).toBe(202);
+    expect(created.headers['access-control-allow-origin']).toBe(origin);
+    const refused = await send(site.url, { method: 'POST', path: '/videos/tasks', headers: { origin: 'https://evil.example', ...json }, body: '{"title":"evil","plot":"p"}' });
+    expect(refused.status).toBe(403);
+  });
+
+  test('the same list opens WebSockets', async () => {
+    const opened = (headers: Record<string, string>) => new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${site.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers });
+      socket.once('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('error', () => undefined);
+    });
+    expect(await opened({ origin })).toBe(101);
+    expect(await opened({ origin: 'https://evil.example' })).toBe(403);
+  });
+
+  test('only the listed host names are served', async () => {
+    expect((await send(site.url, { path: '/videos/tasks', headers: { host: 'api.example.com' } })).status).toBe(200);
+    expectProblem(await send(site.url, { path: '/videos/tasks', headers: { host: 'localhost' } }), 421, 'MISDIRECTED_REQUEST', /localhost/);
+  });
+});
+
+test('headers beyond what Node accepts (16 KB): 431 problem+json', async () => {
+  const res = await send(t.url, { path: '/videos/tasks', headers: { 'x-padding': 'p'.repeat(20_000) } });
+  expect(res.status).toBe(431);
+  expect(res.body).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
 });
