@@ -111,6 +111,7 @@ describe('absurd filters', () => {
     const huge = await gql<{ tasks: { nodes: { id: string }[] } }>(t.url, query, { filter: { status: statuses } });
     expect(huge.errors).toBeUndefined();
     const plain = await gql<{ tasks: { nodes: { id: string }[] } }>(t.url, query, { filter: { status: ['PENDING', 'SUCCEEDED'] } });
+    expect(plain.data!.tasks.nodes.length).toBeGreaterThan(0);
     expect(huge.data!.tasks.nodes).toEqual(plain.data!.tasks.nodes);
   });
 
@@ -119,6 +120,7 @@ describe('absurd filters', () => {
     const huge = await request(t.url, `/videos/tasks?status=${words}&limit=100`);
     expect(huge.status).toBe(200);
     const plain = await request(t.url, '/videos/tasks?status=failed,done&limit=100');
+    expect((plain.body.items as unknown[]).length).toBeGreaterThan(0);
     expect(huge.body.items).toEqual(plain.body.items);
   });
 });
