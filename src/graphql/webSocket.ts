@@ -16,6 +16,7 @@ import { STATUS_CODES } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { HttpAccess, WebSocketLimits } from '../config.js';
 import { isAllowedHost, isAllowedOrigin } from '../http/access.js';
+import { endWithResponse } from '../http/rawResponse.js';
 import type { Logger } from '../logger.js';
 
 /** What graphql-ws hands to every hook as `ctx.extra`. */
@@ -49,11 +50,7 @@ export interface WebSocketEndpoint {
 const keepAliveMs = 12_000;
 
 function refuse(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
-  const reason = STATUS_CODES[status] ?? '';
-  const head = Object.entries({ Connection: 'close', 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(reason)), ...headers })
-    .map(([name, value]) => `${name}: ${value}`)
-    .join('\r\n');
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${head}\r\n\r\n${reason}`);
+  endWithResponse(socket, status, 'text/plain', STATUS_CODES[status] ?? '', headers);
 }
 
 export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSocketEndpointOptions): WebSocketEndpoint {

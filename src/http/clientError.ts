@@ -1,14 +1,15 @@
 // Requests Node's HTTP parser rejects before any route sees them (a body cut short of its
 // Content-Length, bytes after the body that are no request, oversized headers) get a
 // problem+json answer instead of Node's bare "400 Bad Request", and the connection closes.
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { problemJson, type Problem } from '../rest/problem.js';
+import { endWithResponse } from './rawResponse.js';
 
 interface ParserError extends Error {
   code?: string;
 }
 
-function answer(error: ParserError): { status: number; code: string; detail: string } {
+function answer(error: ParserError): Problem {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
       return { status: 431, code: 'HEADERS_TOO_LARGE', detail: 'The request headers are too large.' };
@@ -30,15 +31,6 @@ export function onClientError(error: ParserError, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const { status, code, detail } = answer(error);
-  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, code });
-  socket.end([
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-    'Content-Type: application/problem+json; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'X-Content-Type-Options: nosniff',
-    'Connection: close',
-    '',
-    body,
-  ].join('\r\n'));
+  const problem = answer(error);
+  endWithResponse(socket, problem.status, 'application/problem+json; charset=utf-8', problemJson(problem));
 }

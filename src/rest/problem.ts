@@ -13,21 +13,23 @@ export interface Problem {
   extra?: Record<string, unknown>;
 }
 
-export function sendProblem(res: Response, problem: Problem, instance?: string): void {
+/** The problem document as JSON text. */
+export function problemJson(problem: Problem, instance?: string): string {
   const { status, code, detail, errors, extra } = problem;
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({
-      type: 'about:blank',
-      title: STATUS_CODES[status] ?? 'Error',
-      status,
-      detail,
-      code,
-      ...extra,
-      ...(instance ? { instance } : {}),
-      ...(errors ? { errors } : {}),
-    }));
+  return JSON.stringify({
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...extra,
+    ...(instance ? { instance } : {}),
+    ...(errors ? { errors } : {}),
+  });
+}
+
+export function sendProblem(res: Response, problem: Problem, instance?: string): void {
+  res.status(problem.status).type('application/problem+json').send(problemJson(problem, instance));
 }
 
 export function fieldErrors(fields: FieldError[]): (FieldError & { pointer?: string })[] {
