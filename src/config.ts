@@ -142,7 +142,7 @@ const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silen
 export const loopbackHostNames = ['localhost', '127.0.0.1', '[::1]', '::1'] as const;
 
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  return (loopbackHostNames as readonly string[]).includes(host) || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function corsOrigins(env: Env): string[] {
