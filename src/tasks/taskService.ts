@@ -13,8 +13,6 @@ import type { TaskStore, Tx } from './taskStore.js';
 import { isTerminal, type TaskView } from './taskTypes.js';
 import { TaskWatch } from './taskWatch.js';
 
-export { isWellFormedId } from './ids.js';
-
 export const maxWaitSeconds = 30;
 
 export interface TaskServiceOptions {
