@@ -44,7 +44,8 @@ export function taskFilterParams(req: Request): TaskFilter {
     if (unknown.length > 0) {
       throw new ValidationError([{ field: 'status', message: `must be a comma-separated list of ${Object.keys(statusWords).join(', ')}`, in: 'query' }]);
     }
-    filter.statuses = [...new Set(words.flatMap((word) => (Object.hasOwn(statusWords, word) ? statusWords[word] ?? [] : [])))];
+    // Repeats (and the overlap of pending with running) are removed once, by the service.
+    filter.statuses = words.flatMap((word) => (Object.hasOwn(statusWords, word) ? statusWords[word] ?? [] : []));
   }
   const kind = single(req, 'kind')?.toUpperCase();
   if (kind !== undefined) {
