@@ -11,7 +11,7 @@ import { openDatabase } from '../src/db/database.js';
 import { ffmpegPath } from '../src/videos/ffmpegBinary.js';
 import { postJson, request, waitFor } from './support/http.js';
 import { findProcesses, processGroup } from './support/processes.js';
-import { startServer } from './support/serverProcess.js';
+import { listeningUrl, startServer } from './support/serverProcess.js';
 import { makeDataDir } from './support/testApp.js';
 
 const root = path.resolve(import.meta.dirname ?? '.', '..');
@@ -46,17 +46,9 @@ async function npmStart(env: Record<string, string>): Promise<NpmServer> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   npmGroups.push(child.pid!);
-  let output = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`)));
-  });
-  return { pid: child.pid!, url, exited, stderr: () => output };
+  const log = listeningUrl(child.stderr!, exited, 'npm start');
+  return { pid: child.pid!, url: await log.url, exited, stderr: log.output };
 }
 
 const ffmpegOfDataDir = (): number[] => findProcesses('ffmpeg', dataDir);
@@ -198,16 +190,9 @@ async function shellStart(command: string, env: Record<string, string>): Promise
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   npmGroups.push(child.pid!);
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`)));
-  });
-  return { pgid: child.pid!, url, output: () => output };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const log = listeningUrl(child.stdout!, exited, command);
+  return { pgid: child.pid!, url: await log.url, output: log.output };
 }
 
 /** The server node process of this test (npm passes the data dir as an ignored argument). */

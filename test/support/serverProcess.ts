@@ -1,6 +1,7 @@
 // Runs `src/main.ts` as a real child process, the way `npm start` does, for crash tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 const root = path.resolve(import.meta.dirname ?? '.', '../..');
 
@@ -12,6 +13,23 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
+/**
+ * Reads a server's log from `stream` until it says where it listens. `output()` keeps the whole
+ * log read so far; `url` rejects with that log if `exited` comes first.
+ */
+export function listeningUrl(stream: Readable, exited: Promise<unknown>, what: string): { url: Promise<string>; output(): string } {
+  let output = '';
+  const url = new Promise<string>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`${what} exited (${String(code)}) before it was ready:\n${output}`)));
+  });
+  return { url, output: () => output };
+}
+
 export function spawnServer(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | string>; stderr(): string; ready: Promise<string> } {
   // node itself, not the tsx binary: tsx runs the program in a grandchild that SIGKILL would miss.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -19,17 +37,9 @@ export function spawnServer(env: Record<string, string>): { child: ChildProcess;
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', RENDER_WIDTH: '320', RENDER_HEIGHT: '180', RENDER_FPS: '12', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let output = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then((code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
-  });
-  return { child, exited, stderr: () => output, ready };
+  const { url, output } = listeningUrl(child.stderr!, exited, 'server');
+  return { child, exited, stderr: output, ready: url };
 }
 
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
