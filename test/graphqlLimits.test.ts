@@ -56,6 +56,16 @@ function overWs(c: Client, query: string): Promise<{ data?: unknown; errors?: Gr
   });
 }
 
+/** One operation on a socket of its own, closed afterwards. */
+async function overNewSocket(url: string, query: string): ReturnType<typeof overWs> {
+  const ws = client(url);
+  try {
+    return await overWs(ws, query);
+  } finally {
+    await ws.dispose();
+  }
+}
+
 /** The HTTP status the server answers a WebSocket upgrade with (101 when it opens). */
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; socket?: WebSocket }> {
   return new Promise((resolve, reject) => {
@@ -115,9 +125,7 @@ describe('GraphQL limits, default settings', () => {
     expect(http.status).toBe(400);
     expect(codes(http)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(http.errors![0]!.message).toBe('Aliases limit of 15 exceeded, found 16.');
-    const ws = client(t.url);
-    const overSocket = await overWs(ws, sixteenAliases);
-    await ws.dispose();
+    const overSocket = await overNewSocket(t.url, sixteenAliases);
     expect(overSocket.errors).toEqual([expect.objectContaining({ message: 'Aliases limit of 15 exceeded, found 16.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
   });
 
@@ -126,18 +134,14 @@ describe('GraphQL limits, default settings', () => {
     expect(http.status).toBe(400);
     expect(codes(http)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(http.errors![0]!.message).toMatch(/depth limit of 8 exceeded/);
-    const ws = client(t.url);
-    expect(codes(await overWs(ws, depthBomb))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    await ws.dispose();
+    expect(codes(await overNewSocket(t.url, depthBomb))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
   test('a document of more than 2,000 tokens is refused by the parser', async () => {
     const http = await post(t.url, tokenBomb);
     expect(http.status).toBe(400);
     expect(codes(http)).toEqual(['GRAPHQL_PARSE_FAILED']);
-    const ws = client(t.url);
-    expect(codes(await overWs(ws, tokenBomb))).toEqual(['GRAPHQL_PARSE_FAILED']);
-    await ws.dispose();
+    expect(codes(await overNewSocket(t.url, tokenBomb))).toEqual(['GRAPHQL_PARSE_FAILED']);
   });
 
   test('two full pages of 100 tasks cost more than 5,000', async () => {
@@ -150,9 +154,7 @@ describe('GraphQL limits, default settings', () => {
     const http = await post(t.url, dashboard);
     expect(http.errors).toBeUndefined();
     expect((http.data as { tasks: { edges: unknown[] } }).tasks.edges).toHaveLength(3);
-    const ws = client(t.url);
-    const overSocket = await overWs(ws, dashboard);
-    await ws.dispose();
+    const overSocket = await overNewSocket(t.url, dashboard);
     expect(overSocket.errors).toBeUndefined();
     expect((overSocket.data as { tasks: { edges: unknown[] } }).tasks.edges).toHaveLength(3);
   });
@@ -160,9 +162,7 @@ describe('GraphQL limits, default settings', () => {
   test('errors carry neither stack traces nor "Did you mean" hints, on both transports', async () => {
     const query = '{ tasks(first: 1) { nodes { statu } } }';
     const http = await post(t.url, query);
-    const ws = client(t.url);
-    const overSocket = await overWs(ws, query);
-    await ws.dispose();
+    const overSocket = await overNewSocket(t.url, query);
     for (const answer of [http, overSocket]) {
       expect(answer.errors).toHaveLength(1);
       expect(answer.errors![0]!.message).toBe('Cannot query field "statu" on type "Task".');
@@ -210,9 +210,7 @@ describe('GraphQL limits, default settings', () => {
   test('introspection is on by default outside production, on both transports', async () => {
     const http = await post(t.url, introspection);
     expect(http.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
-    const ws = client(t.url);
-    expect((await overWs(ws, introspection)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
-    await ws.dispose();
+    expect((await overNewSocket(t.url, introspection)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
   test('WebSocket upgrades: a foreign Origin or Host is refused 403, a loopback page is served', async () => {
@@ -444,9 +442,7 @@ describe('development and introspection switches', () => {
     try {
       const query = '{ tasks(first: 1) { nodes { statu } } }';
       const http = await post(t.url, query);
-      const ws = client(t.url);
-      const overSocket = await overWs(ws, query);
-      await ws.dispose();
+      const overSocket = await overNewSocket(t.url, query);
       for (const answer of [http, overSocket]) {
         expect(answer.errors![0]!.message).toMatch(/^Cannot query field "statu" on type "Task"\. Did you mean "status"/);
         expect(Array.isArray(answer.errors![0]!.extensions?.stacktrace)).toBe(true);
@@ -462,9 +458,7 @@ describe('development and introspection switches', () => {
       const http = await post(t.url, introspection);
       expect(http.status).toBe(400);
       expect(http.data).toBeUndefined();
-      const ws = client(t.url);
-      const overSocket = await overWs(ws, introspection);
-      await ws.dispose();
+      const overSocket = await overNewSocket(t.url, introspection);
       // One error per introspection field (__schema, queryType), the same on both transports.
       const summary = (answer: { errors?: GraphQLResponse<unknown>['errors'] }) => answer.errors?.map((e) => [e.message, e.extensions?.code]);
       expect(summary(overSocket)).toEqual(summary(http));
