@@ -22,7 +22,8 @@ import path from 'node:path';
 import { renderVideo } from '../../src/videos/render.js';
 import { startBenchApp } from '../lib/benchApp.js';
 import { ratioFigure, type BenchContext, type Benchmark, type Figure } from '../lib/figure.js';
-import { median, nowMs, sleep } from '../lib/stats.js';
+import { finishedRound } from '../lib/roundTasks.js';
+import { median, nowMs } from '../lib/stats.js';
 
 const DURATION = 10;
 const PER_WORKER = 3;
@@ -130,35 +131,22 @@ export const render: Benchmark = {
       };
 
       const appRound = async (): Promise<number> => {
-        let done = 0;
-        let failed = 0;
-        let lastDoneAt = 0;
-        const off = bench.onPublish((task, at) => {
-          if (task.status === 'SUCCEEDED') {
-            done++;
-            lastDoneAt = at;
-          } else if (task.status === 'FAILED') failed++;
-        });
-        try {
-          const start = nowMs();
-          await Promise.all(Array.from({ length: tasks }, async () => {
-            const res = await fetch(`${bench.url}/graphql`, {
-              method: 'POST', headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({
-                query: 'mutation($input: CreateVideoInput!) { createVideoTask(input: $input) { id } }',
-                variables: { input: { ...input, durationSeconds: DURATION } },
-              }),
-            });
-            const body = (await res.json()) as { data?: { createVideoTask?: { id: string } } };
-            if (!body.data?.createVideoTask?.id) throw new Error(`create failed: ${JSON.stringify(body)}`);
-          }));
-          const deadline = nowMs() + 120_000;
-          while (done + failed < tasks && nowMs() < deadline) await sleep(5);
-          if (done < tasks) throw new Error(`${done} of ${tasks} renders succeeded (${failed} failed)`);
-          return (tasks * DURATION) / ((lastDoneAt - start) / 1000);
-        } finally {
-          off();
-        }
+        const since = new Date();
+        await Promise.all(Array.from({ length: tasks }, async () => {
+          const res = await fetch(`${bench.url}/graphql`, {
+            method: 'POST', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query: 'mutation($input: CreateVideoInput!) { createVideoTask(input: $input) { id } }',
+              variables: { input: { ...input, durationSeconds: DURATION } },
+            }),
+          });
+          const body = (await res.json()) as { data?: { createVideoTask?: { id: string } } };
+          if (!body.data?.createVideoTask?.id) throw new Error(`create failed: ${JSON.stringify(body)}`);
+        }));
+        // From the request of the first create to the last task's finishedAt (epoch ms, the row's).
+        const round = await finishedRound(bench.app.services.database.prisma, since, { timeoutMs: 120_000, pollMs: 100 });
+        if (round.succeeded !== tasks) throw new Error(`${round.succeeded} of ${tasks} renders succeeded`);
+        return (tasks * DURATION) / ((round.lastFinishedAt - since.getTime()) / 1000);
       };
 
       const values: number[] = [];

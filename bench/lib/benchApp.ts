@@ -52,28 +52,42 @@ export function benchConfig(dataDir: string, overrides: Partial<Config> = {}): C
   return { ...defaults, port: 0, logLevel: 'silent', webSocket: { ...defaults.webSocket, maxConnections: 20_000 }, ...overrides };
 }
 
-export type PublishListener = (task: TaskView, atMs: number) => void;
+export type ChangeListener = (task: TaskView, atMs: number) => void;
 
 export interface BenchApp {
   app: App;
   url: string;
   config: Config;
-  /** Every published task change, timestamped (performance.now()) at publish time. */
-  onPublish(listener: PublishListener): () => void;
+  /**
+   * Diagnostics only: every task change as this process's event bus delivers it (after the
+   * database's NOTIFY and a re-read), timestamped with performance.now() on delivery. It is NOT
+   * the commit: the bus coalesces, so a change overtaken during its re-read is skipped. And it
+   * costs the app work: while a listener is attached the bus re-reads every changed task for it
+   * (a feed subscriber), which it otherwise does only for tasks someone follows. Benchmarks
+   * therefore take their times from the database (bench/lib/roundTasks.ts) or from the processor.
+   */
+  watchChanges(listener: ChangeListener): () => void;
   stop(): Promise<void>;
 }
 
-/**
- * Observes the app's event bus without changing src/: a feed subscriber sees every committed
- * task change, as the database announced it and this process re-read it (creation, claim, completion).
- */
-function tapEvents(events: EventBus): Set<PublishListener> {
-  const listeners = new Set<PublishListener>();
-  events.subscribeAll((task: TaskView) => {
-    const at = performance.now();
-    for (const listener of listeners) listener(task, at);
-  });
-  return listeners;
+/** Attaches a feed subscriber to the bus while `listeners` is not empty (see watchChanges). */
+function changeTap(events: EventBus) {
+  const listeners = new Set<ChangeListener>();
+  let detach: (() => void) | null = null;
+  return (listener: ChangeListener) => {
+    listeners.add(listener);
+    detach ??= events.subscribeAll((task: TaskView) => {
+      const at = performance.now();
+      for (const each of listeners) each(task, at);
+    });
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) {
+        detach?.();
+        detach = null;
+      }
+    };
+  };
 }
 
 export async function startBenchApp(options: {
@@ -100,15 +114,11 @@ export async function startBenchApp(options: {
     await fs.rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const listeners = tapEvents(app.services.events);
   return {
     app,
     url,
     config,
-    onPublish(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    watchChanges: changeTap(app.services.events),
     async stop() {
       try {
         await app.stop();

@@ -1,10 +1,12 @@
 // Diagnostic for figure 8: where the wall time of the app's renders goes. Runs the real app
 // (PGlite, default settings, WORKER_CONCURRENCY = CPU count), creates CPU-count x 3 video tasks
-// at once and reports, from the task changes the app publishes (stage changes are written at
-// once), per task: claim -> first 'rendering' write (set-up), 'rendering' -> 'publishing' (the
+// at once and reports, from the task changes this process's event bus delivers (stage changes
+// are written at once; the bus re-reads each change after the database's NOTIFY, so times are
+// delivery times, a few ms after the commit, and a change overtaken during its re-read is
+// skipped), per task: claim -> first 'rendering' write (set-up), 'rendering' -> 'publishing' (the
 // one ffmpeg run that writes video and poster, and the renames), 'publishing' -> SUCCEEDED (the
 // video row and completion written), the gap from one task's SUCCEEDED to the next claim, and
-// how many changes (progress writes among them) each task published.
+// how many changes (progress writes among them) were delivered per task.
 //   node --import tsx bench/tools/renderTimeline.ts
 import os from 'node:os';
 import { startBenchApp } from '../lib/benchApp.js';
@@ -14,7 +16,7 @@ const cpus = os.availableParallelism();
 const count = cpus * 3;
 const bench = await startBenchApp({ db: 'pglite' });
 const marks = new Map<string, { stage: string; status: string; at: number }[]>();
-bench.onPublish((task, at) => {
+bench.watchChanges((task, at) => {
   const list = marks.get(task.id) ?? [];
   list.push({ stage: task.stage, status: task.status, at });
   marks.set(task.id, list);
@@ -52,7 +54,7 @@ try {
     process.stdout.write(`  ${name.padEnd(8)} median ${median(values).toFixed(0).padStart(5)} ms  total ${values.reduce((a, b) => a + b, 0).toFixed(0).padStart(6)} ms\n`);
   }
   process.stdout.write(`  gap SUCCEEDED -> next claim: median ${median(gaps).toFixed(1)} ms\n`);
-  process.stdout.write(`  changes published per task (created, claim, progress, publishing, SUCCEEDED): median ${median(changes)}\n`);
+  process.stdout.write(`  changes delivered per task (created, claim, progress, publishing, SUCCEEDED): median ${median(changes)}\n`);
 } finally {
   await bench.stop();
 }
