@@ -2,7 +2,9 @@
 // --expose-gc for memory figures), owns its PostgreSQL database, and talks to it over IPC.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { nowMs, sleep } from './stats.js';
 import { createBenchDatabase, type BenchDatabase, type BenchDb } from './benchApp.js';
+import type { TaskReads } from './readCounter.js';
 
 export interface ChildSpec {
   db: BenchDb;
@@ -14,12 +16,15 @@ export interface ChildSpec {
 }
 
 export type ChildRequest =
-  | { op: 'create'; seq: number; input: Record<string, unknown>; trace?: boolean }
+  | { op: 'create'; seq: number; input: Record<string, unknown> }
   | { op: 'release'; seq: number; ids: string[] }
+  /** A held task's processor reports progress; the reply says when (epoch ms, before the call). */
   | { op: 'progress'; seq: number; id: string; fraction: number }
   | { op: 'held'; seq: number }
-  | { op: 'trace'; seq: number; id: string }
-  | { op: 'terminalTimes'; seq: number; ids: string[] }
+  /** When each task's processor returned (epoch ms), the start of figure 5b; forgets them. */
+  | { op: 'processorEnds'; seq: number; ids: string[] }
+  /** The app's task reads since the previous 'reads' (bench/lib/readCounter.ts). */
+  | { op: 'reads'; seq: number }
   | { op: 'memory'; seq: number }
   | { op: 'loop'; seq: number }
   /** Diagnostics: CPU profile of a window (start, then stop writing `file`), heap snapshot to `file`. */
@@ -33,8 +38,9 @@ export type ChildReply =
   | { op: 'created'; seq: number; id: string }
   | { op: 'ok'; seq: number }
   | { op: 'held'; seq: number; ids: string[] }
-  | { op: 'trace'; seq: number; events: { version: number; status: string; at: number }[] }
-  | { op: 'terminalTimes'; seq: number; times: (number | null)[] }
+  | { op: 'progress'; seq: number; at: number }
+  | { op: 'processorEnds'; seq: number; times: (number | null)[] }
+  | { op: 'reads'; seq: number; reads: TaskReads }
   | { op: 'memory'; seq: number; usage: NodeJS.MemoryUsage }
   /** Event-loop utilisation (0..1) and delay percentiles (ms) since the previous 'loop' request. */
   | { op: 'loop'; seq: number; utilization: number; delayP50: number; delayP99: number; delayMax: number }
@@ -156,4 +162,15 @@ export async function startAppChild(options: Omit<ChildSpec, 'databaseUrl'> & { 
       await database?.drop();
     },
   };
+}
+
+/** Waits until the app child's processor holds task `id` (it is RUNNING and stays so until released). */
+export async function waitUntilHeld(app: ChildProcessHandle, id: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = nowMs() + timeoutMs;
+  for (;;) {
+    const held = await app.request({ op: 'held' });
+    if (held.op === 'held' && held.ids.includes(id)) return;
+    if (nowMs() > deadline) throw new Error(`task ${id} was not started within ${timeoutMs} ms`);
+    await sleep(20);
+  }
 }

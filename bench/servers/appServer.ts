@@ -3,7 +3,10 @@
 // bench/lib/appChild.ts for the parent's side and the message types.
 //
 // Processor for CREATE_VIDEO: each task is held until the parent releases or completes it,
-// and may report progress on request, so the parent decides when a task changes.
+// and may report progress on request, so the parent decides when a task changes. The times the
+// parent measures from are taken here, where the processor hands a change to the app (its
+// return, a progress report): the app no longer publishes, the database announces its commits.
+// Task reads are counted (bench/lib/readCounter.ts) for figures 7 and 10.
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
@@ -11,6 +14,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import type { ProcessorContext } from '../../src/tasks/processor.js';
 import { startBenchApp } from '../lib/benchApp.js';
 import type { ChildReply, ChildRequest, ChildSpec } from '../lib/appChild.js';
+import { countTaskReads, takeTaskReads } from '../lib/readCounter.js';
 import { epochMs } from '../lib/stats.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
@@ -18,32 +22,31 @@ const send = (message: ChildReply) => process.send?.(message);
 
 const held = new Map<string, { context: ProcessorContext; finish: () => void }>();
 const releasedEarly = new Set<string>();
-/** Epoch ms of every publish of the tasks the parent asked to trace, by task id. */
-const traced = new Map<string, { version: number; status: string; at: number }[]>();
-const terminalAt = new Map<string, number>();
+/** Epoch ms at which each task's processor returned (the app then writes the terminal state). */
+const processorEnds = new Map<string, number>();
 
+countTaskReads();
 const bench = await startBenchApp({
   db: spec.db,
   ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl } : {}),
   config: { workerConcurrency: spec.workerConcurrency, progressIntervalMs: spec.progressIntervalMs ?? 100 },
   processors: {
     CREATE_VIDEO: (task, context) => new Promise((resolve) => {
-      if (releasedEarly.delete(task.id)) return resolve({});
+      if (releasedEarly.delete(task.id)) {
+        processorEnds.set(task.id, epochMs());
+        return resolve({});
+      }
       const timer = setTimeout(() => finish(), spec.holdTimeoutMs ?? 60_000);
       const finish = () => {
         clearTimeout(timer);
         held.delete(task.id);
+        processorEnds.set(task.id, epochMs());
         resolve({});
       };
       held.set(task.id, { context, finish });
       context.signal.addEventListener('abort', finish, { once: true });
     }),
   },
-});
-bench.onPublish((task) => {
-  const at = epochMs();
-  if (task.status === 'SUCCEEDED' || task.status === 'FAILED' || task.status === 'CANCELLED') terminalAt.set(task.id, at);
-  traced.get(task.id)?.push({ version: task.version, status: task.status, at });
 });
 
 const delay = monitorEventLoopDelay({ resolution: 5 });
@@ -56,7 +59,6 @@ async function handle(request: ChildRequest): Promise<ChildReply> {
   switch (request.op) {
     case 'create': {
       const task = await bench.app.services.tasks.createVideoTask(request.input);
-      if (request.trace) traced.set(task.id, []);
       return { op: 'created', seq: request.seq, id: task.id };
     }
     case 'release': {
@@ -70,20 +72,20 @@ async function handle(request: ChildRequest): Promise<ChildReply> {
     case 'progress': {
       const run = held.get(request.id);
       if (!run) throw new Error(`task ${request.id} is not held`);
+      const at = epochMs();
       run.context.progress(request.fraction, 'rendering');
-      return { op: 'ok', seq: request.seq };
+      return { op: 'progress', seq: request.seq, at };
     }
     case 'held': {
       return { op: 'held', seq: request.seq, ids: [...held.keys()] };
     }
-    case 'trace': {
-      const events = traced.get(request.id) ?? [];
-      return { op: 'trace', seq: request.seq, events };
+    case 'processorEnds': {
+      const times = request.ids.map((id) => processorEnds.get(id) ?? null);
+      for (const id of request.ids) processorEnds.delete(id);
+      return { op: 'processorEnds', seq: request.seq, times };
     }
-    case 'terminalTimes': {
-      const times = request.ids.map((id) => terminalAt.get(id) ?? null);
-      for (const id of request.ids) terminalAt.delete(id);
-      return { op: 'terminalTimes', seq: request.seq, times };
+    case 'reads': {
+      return { op: 'reads', seq: request.seq, reads: takeTaskReads() };
     }
     case 'memory': {
       const gc = (globalThis as { gc?: () => void }).gc;
