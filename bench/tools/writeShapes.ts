@@ -19,8 +19,8 @@ const seconds = Number(process.argv[3] ?? 3);
 const concurrency = Number(process.env.BENCH_TASK_CONCURRENCY ?? 32);
 const input = { title: 'Benchmark', plot: 'A task created by the benchmark.' };
 const video = { video: true } as const;
-const claimData = () => ({ status: 'RUNNING' as const, ownerId: randomUUID(), attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), version: { increment: 1 } });
-const doneData = () => ({ status: 'SUCCEEDED' as const, progress: 1, stage: 'done', finishedAt: new Date(), ownerId: null, version: { increment: 1 } });
+const claimData = () => ({ status: 'RUNNING' as const, claimId: randomUUID(), attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), version: { increment: 1 } });
+const doneData = () => ({ status: 'SUCCEEDED' as const, progress: 1, stage: 'done', finishedAt: new Date(), claimId: null, version: { increment: 1 } });
 
 type Shape = (prisma: PrismaClient) => Promise<void>;
 const shapes: Record<string, Shape> = {
