@@ -9,7 +9,7 @@ import type { WsFloorReply, WsFloorRequest } from '../servers/wsServer.js';
 type FloorMessage = WsFloorRequest extends infer R ? (R extends { seq: number } ? Omit<R, 'seq'> : never) : never;
 
 export const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
-const CONNECT_BATCH = 200;
+export const CONNECT_BATCH = 200;
 
 export const taskSubscription = 'subscription($id: ID!) { taskUpdated(id: $id) { id status done progress stage version updatedAt } }';
 
@@ -97,9 +97,10 @@ export interface WsFloorChild {
   close(): Promise<void>;
 }
 
-export async function startWsFloorChild(): Promise<WsFloorChild> {
+/** The plain ws server child; `echo` makes it answer every message with itself (figure 10). */
+export async function startWsFloorChild(options: { echo?: boolean } = {}): Promise<WsFloorChild> {
   const { child, ready, exited } = await spawnIpcChild<{ op: 'ready'; url: string }>(
-    path.join(import.meta.dirname, '../servers/wsServer.ts'), {}, { exposeGc: true });
+    path.join(import.meta.dirname, '../servers/wsServer.ts'), { echo: options.echo ?? false }, { exposeGc: true });
   const ipc = ipcRequester(child);
   return {
     url: ready.url,

@@ -1,6 +1,7 @@
-// The floor of figures 6 and 7: a plain `ws` server in a child process that holds idle sockets
-// and, on request, broadcasts one pre-serialised payload to all of them. Controlled over IPC
-// (see bench/lib/subscribers.ts).
+// The floor of figures 6, 7 and 10: a plain `ws` server in a child process that holds idle sockets
+// and, on request, broadcasts one pre-serialised payload to all of them; with {"echo": true}
+// (figure 10 only, so the idle sockets of figure 6 carry no extra listener) it also sends every
+// message back on its socket. Controlled over IPC (see bench/lib/subscribers.ts).
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { epochMs } from '../lib/stats.js';
@@ -14,11 +15,13 @@ export type WsFloorReply =
   | { op: 'memory'; seq: number; usage: NodeJS.MemoryUsage; sockets: number }
   | { op: 'broadcast'; seq: number; at: number; sent: number };
 
+const { echo = false } = JSON.parse(process.argv[2] ?? '{}') as { echo?: boolean };
 const sockets = new Set<WebSocket>();
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 1024 });
 server.on('connection', (socket) => {
   sockets.add(socket);
   socket.on('close', () => sockets.delete(socket));
+  if (echo) socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
 });
 await new Promise<void>((resolve) => server.once('listening', () => resolve()));
 const send = (message: WsFloorReply) => process.send?.(message);
