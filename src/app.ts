@@ -28,6 +28,7 @@ import { TaskService } from './tasks/taskService.js';
 import { TaskStore } from './tasks/taskStore.js';
 import { TaskWorker } from './tasks/taskWorker.js';
 import { createDeleteVideoProcessor } from './videos/deleteVideoProcessor.js';
+import { FileSystemMediaStore } from './videos/mediaStore.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 
 export interface BuildOptions {
@@ -63,7 +64,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 export function buildApp(config: Config, options: BuildOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { mediaDir, role } = config;
+  const { role } = config;
+  const media = new FileSystemMediaStore(config.mediaDir);
   const http = express();
   const server = createServer(http);
   server.on('clientError', onClientError);
@@ -133,8 +135,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           events,
           jobs: engine,
           processors: {
-            CREATE_VIDEO: createVideoProcessor(mediaDir, config.render),
-            DELETE_VIDEO: createDeleteVideoProcessor(mediaDir, (id) => store.findVideo(id)),
+            CREATE_VIDEO: createVideoProcessor(media, config.render),
+            DELETE_VIDEO: createDeleteVideoProcessor(media, (id) => store.findVideo(id)),
             ...options.processors,
           },
           concurrency: config.workerConcurrency,
@@ -151,7 +153,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
         });
         routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
         routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));
-        routes.use(videoRoutes(tasks, mediaDir));
+        routes.use(videoRoutes(tasks, media));
       }
       routes.use(notFoundHandler);
       routes.use(restErrorHandler(logger, { maxBodyBytes: config.maxRequestBytes }));
@@ -159,7 +161,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       await worker?.start();
       purger?.start();
       api = routes;
-      logger.info('longrun ready', { url, role, database: database.kind, dataDir: config.dataDir, mediaDir });
+      logger.info('longrun ready', { url, role, database: database.kind, dataDir: config.dataDir, mediaDir: config.mediaDir });
       return url;
     } catch (error) {
       await stop().catch((stopError: unknown) => logger.error('cleanup after a failed start failed', { error: stopError }));

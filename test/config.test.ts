@@ -51,3 +51,18 @@ test('limits are read from their variables and checked against their ranges', ()
   expect(() => loadConfig({ RENDER_WIDTH: '4000' })).toThrow(/RENDER_WIDTH must be an integer from 16 to 3840/);
   expect(() => loadConfig({ RENDER_FPS: '61' })).toThrow(/RENDER_FPS/);
 });
+
+test('roles: api and worker need PostgreSQL; a worker listens on 4001 by default; media follow DATA_DIR unless MEDIA_DIR says', () => {
+  expect(loadConfig({}).role).toBe('all');
+  for (const role of ['api', 'worker']) {
+    expect(() => loadConfig({ ROLE: role })).toThrow(/ROLE=.*needs DATABASE_URL/);
+  }
+  expect(() => loadConfig({ ROLE: 'scheduler', DATABASE_URL: 'postgresql://db/x' })).toThrow(/ROLE must be one of all, api, worker/);
+  const worker = loadConfig({ ROLE: 'worker', DATABASE_URL: 'postgresql://db/x', DATA_DIR: '/srv/w' });
+  expect(worker.port).toBe(4001);
+  expect(worker.mediaDir).toBe('/srv/w/media');
+  expect(loadConfig({ ROLE: 'api', DATABASE_URL: 'postgresql://db/x' }).port).toBe(4000);
+  expect(loadConfig({ DATA_DIR: '/srv/a', MEDIA_DIR: '/mnt/shared/media' }).mediaDir).toBe('/mnt/shared/media');
+  expect(loadConfig({}).jobs).toEqual({ heartbeatSeconds: 10, pollIntervalSeconds: 1 });
+  expect(() => loadConfig({ JOB_HEARTBEAT_SECONDS: '5' })).toThrow(/JOB_HEARTBEAT_SECONDS must be an integer from 10/);
+});

@@ -96,6 +96,8 @@ test('no free connection within DB_POOL_TIMEOUT_MS: 503 with Retry-After, while 
   try {
     const created = await postJson(small.url, '/videos/tasks', { title: 'pool', plot: 'p' });
     const id = created.body.id as string;
+    // Finished first: the worker's own writes would otherwise compete for the one connection.
+    expect((await request(small.url, `/videos/tasks/${id}?wait=10`)).body.status).toBe('done');
     const [{ name }] = await small.app.services.database.prisma.$queryRawUnsafe<[{ name: string }]>('SELECT current_database() AS name');
     const url = new URL(databaseUrl);
     url.pathname = `/${name}`;

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import type { Processor } from '../src/tasks/processor.js';
+import { FileSystemMediaStore } from '../src/videos/mediaStore.js';
 import { createVideoProcessor } from '../src/videos/videoProcessor.js';
 import { postJson, request, waitFor } from './support/http.js';
 import { rawExchange, send, type RawResponse } from './support/rawHttp.js';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   const processor: Processor = (task, context) => {
     const { title } = task.input as { title: string };
     if (title.startsWith('sleep:')) return scriptedProcessor(task, context);
-    real ??= createVideoProcessor(path.join(t.dataDir, 'media'), { width: 320, height: 180, fps: 12 });
+    real ??= createVideoProcessor(new FileSystemMediaStore(path.join(t.dataDir, 'media')), { width: 320, height: 180, fps: 12 });
     return real(task, context);
   };
   t = await startTestApp({ processors: { CREATE_VIDEO: processor }, logger: createLogger('warn', (line) => lines.push(line)) });

@@ -48,7 +48,7 @@ test('SIGTERM past the grace period: the task goes back to PENDING, sockets get 
   expect(await server.exited).toBe(0);
   expect(await closeCode).toBe(1001);
   await client.dispose();
-  expect(await taskRow(id)).toMatchObject({ status: 'PENDING', attempts: 1, ownerId: null });
+  expect(await taskRow(id)).toMatchObject({ status: 'PENDING', attempts: 1, claimId: null });
   await expect(fs.access(`${dataDir}/longrun.lock`)).rejects.toThrow();
 
   const restarted = await startServer({ DATA_DIR: dataDir });

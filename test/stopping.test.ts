@@ -152,7 +152,8 @@ test('ffmpeg killed from outside (SIGKILL, then SIGTERM) while the server runs: 
   try {
     const { id, ffmpeg } = await startRendering(server);
     process.kill(ffmpeg, 'SIGKILL');
-    await waitFor('the retry', async () => ((await request(server.url, `/videos/tasks/${id}`)).body.stage === 'retrying' ? true : null), 10_000, 5);
+    // The retry's job starts a few ms after its backoff: 'retrying' may be too brief to see.
+    await waitFor('the retry', async () => ((await request(server.url, `/videos/tasks/${id}`)).body.attempts === 2 ? true : null), 10_000, 5);
     const second = await waitFor('the second attempt', async () => {
       const pids = ffmpegOfDataDir();
       return pids.length === 1 && pids[0] !== ffmpeg ? pids[0] : null;

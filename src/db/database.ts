@@ -122,7 +122,7 @@ async function openEmbedded(config: DatabaseConfig, migrationsDir: string): Prom
       try {
         await prisma.$disconnect();
       } finally {
-        await pglite.close();
+        if (!pglite.closed) await pglite.close();
       }
     },
   };

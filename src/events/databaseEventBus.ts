@@ -7,6 +7,9 @@ import type { BatchedReads } from './batchedReads.js';
 import type { EventBus, TaskChange, TaskListener } from './eventBus.js';
 import type { TaskChangeFeed } from './taskChangeFeed.js';
 
+/** After a failed re-read (a pool or statement timeout), the next try. */
+const readRetryMs = 1000;
+
 export class DatabaseEventBus implements EventBus {
   private readonly listeners = new Map<string, Set<TaskListener>>();
   private readonly everything = new Set<TaskListener>();
@@ -15,6 +18,7 @@ export class DatabaseEventBus implements EventBus {
   private readonly refreshing = new Set<string>();
   private readonly changedAgain = new Set<string>();
   private feed: TaskChangeFeed | null = null;
+  private closed = false;
 
   constructor(private readonly reads: BatchedReads, private readonly onReadError: (error: unknown) => void) {}
 
@@ -23,8 +27,14 @@ export class DatabaseEventBus implements EventBus {
     this.feed = await connect({
       change: (change) => this.announce(change),
       reconnected: () => {
-        // Announcements were lost while the connection was down: catch every followed task up.
+        // Announcements were lost while the connection was down: catch every followed task up,
+        // and tell running tasks' cancel watches what they may have missed.
         for (const id of this.listeners.keys()) this.refresh(id);
+        for (const id of this.changeListeners.keys()) {
+          this.reads.read(id).then((task) => {
+            if (task) this.announceToWatches({ id, version: task.version, cancelRequested: task.cancelRequestedAt !== null });
+          }, this.onReadError);
+        }
       },
     });
   }
@@ -47,6 +57,7 @@ export class DatabaseEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.feed?.close();
     this.feed = null;
     this.listeners.clear();
@@ -55,9 +66,13 @@ export class DatabaseEventBus implements EventBus {
   }
 
   private announce(change: TaskChange): void {
+    this.announceToWatches(change);
+    if (this.listeners.has(change.id) || this.everything.size > 0) this.refresh(change.id);
+  }
+
+  private announceToWatches(change: TaskChange): void {
     const raw = this.changeListeners.get(change.id);
     if (raw) for (const listener of [...raw]) listener(change);
-    if (this.listeners.has(change.id) || this.everything.size > 0) this.refresh(change.id);
   }
 
   /**
@@ -71,11 +86,19 @@ export class DatabaseEventBus implements EventBus {
       return;
     }
     this.refreshing.add(id);
+    let failed = false;
     this.reads.read(id).then((task) => {
       if (task) this.deliver(task);
-    }, this.onReadError).finally(() => {
+    }, (error: unknown) => {
+      failed = true;
+      this.onReadError(error);
+    }).finally(() => {
       this.refreshing.delete(id);
       if (this.changedAgain.delete(id)) this.refresh(id);
+      // The change may have been the last (a terminal state): try again while anyone follows the task.
+      else if (failed && !this.closed) setTimeout(() => {
+        if (this.listeners.has(id) || this.everything.size > 0) this.refresh(id);
+      }, readRetryMs).unref();
     });
   }
 

@@ -30,7 +30,8 @@ export async function listenToPglite(pglite: PGlite, handlers: FeedHandlers): Pr
     const change = parseTaskChange(payload);
     if (change) handlers.change(change);
   });
-  return { close: () => unsubscribe() };
+  // Closed under us (a test that takes the database away): nothing left to unsubscribe from.
+  return { close: async () => (pglite.closed ? undefined : unsubscribe()) };
 }
 
 /**
@@ -45,7 +46,9 @@ export async function listenToPostgres(url: string, handlers: FeedHandlers, logg
   let failures = 0;
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url, application_name: 'longrun events', keepAlive: true });
+    // Keepalives from 10 s: a connection that silently died (a firewall, a failover) is noticed
+    // in about a minute, not after the system's default two hours.
+    const next = new pg.Client({ connectionString: url, application_name: 'longrun events', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     next.on('notification', (message) => {
       const change = message.payload === undefined ? null : parseTaskChange(message.payload);
       if (change) handlers.change(change);
@@ -55,8 +58,17 @@ export async function listenToPostgres(url: string, handlers: FeedHandlers, logg
       lost(next);
     });
     next.on('end', () => lost(next));
-    await next.connect();
-    await next.query(`LISTEN ${taskChangeChannel}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${taskChangeChannel}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) {
+      await next.end().catch(() => undefined);
+      return;
+    }
     client = next;
   };
 
@@ -72,6 +84,7 @@ export async function listenToPostgres(url: string, handlers: FeedHandlers, logg
     const delay = Math.min(5000, 100 * 2 ** failures);
     retryTimer = setTimeout(() => {
       connect().then(() => {
+        if (closed) return;
         failures = 0;
         logger.info('the task events connection is back');
         handlers.reconnected();

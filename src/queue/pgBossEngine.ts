@@ -23,6 +23,26 @@ export interface JobEngineSettings {
   poolSize: number;
 }
 
+function queueOptions(settings: JobEngineSettings) {
+  return {
+    notify: true,
+    heartbeatSeconds: settings.heartbeatSeconds,
+    // Our retry policy decides a task's retries (taskWorker.ts). pg-boss retries a job only when
+    // its run died (no heartbeat) or could not store its outcome: practically for ever, the task's
+    // own attempt count ends a crash loop.
+    retryLimit: 100_000,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 30,
+    // Heartbeats tell a dead run; this only bounds one that hangs while heartbeating.
+    expireInSeconds: 6 * 3600,
+    // pg-boss deletes jobs still waiting after this long; a PENDING task must keep its job
+    // however long no worker runs (ten years).
+    retentionSeconds: 10 * 365 * 24 * 3600,
+    deleteAfterSeconds: 24 * 3600,
+  };
+}
+
 interface TaskJobData {
   taskId: string;
 }
@@ -52,20 +72,14 @@ export class PgBossEngine implements TaskQueue, JobSource {
     boss.on('error', (error) => logger.error('job engine error', { error }));
     boss.on('warning', (warning) => logger.warn('job engine warning', { warning }));
     await boss.start();
-    await boss.createQueue(taskQueueName, {
-      notify: true,
-      heartbeatSeconds: settings.heartbeatSeconds,
-      // Our retry policy decides a task's retries (taskWorker.ts). pg-boss retries a job only when
-      // its run died (no heartbeat) or could not store its outcome: practically for ever, the task's
-      // own attempt count ends a crash loop.
-      retryLimit: 100_000,
-      retryDelay: 1,
-      retryBackoff: true,
-      retryDelayMax: 30,
-      // Heartbeats tell a dead run; this only bounds one that hangs while heartbeating.
-      expireInSeconds: 6 * 3600,
-      deleteAfterSeconds: 24 * 3600,
-    });
+    try {
+      // create_queue leaves an existing queue as it is: update it so changed settings apply.
+      await boss.createQueue(taskQueueName, queueOptions(settings));
+      await boss.updateQueue(taskQueueName, queueOptions(settings));
+    } catch (error) {
+      await boss.stop({ graceful: false }).catch(() => undefined);
+      throw error;
+    }
     return new PgBossEngine(boss, settings);
   }
 

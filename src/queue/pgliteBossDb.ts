@@ -15,7 +15,9 @@ export function pgliteBossDb(pglite: PGlite): Db {
   return {
     ...base,
     async executeSql(text, values) {
-      if (values !== undefined && values.length > 0) return base.executeSql(text, values);
+      // Only BEGIN...COMMIT blocks: a statement that cannot run in a transaction (REINDEX
+      // CONCURRENTLY) goes through as pg-boss sends it.
+      if ((values !== undefined && values.length > 0) || !/^\s*BEGIN\b/i.test(text)) return base.executeSql(text, values);
       return pglite.transaction(async (tx) => {
         const results = await tx.exec(text);
         return { rows: results.flatMap((result) => result.rows) };

@@ -55,6 +55,7 @@ interface Run {
 }
 
 export class TaskWorker {
+  /** By job attempt: after a fail-over inside this process, the old run and the new one are both here. */
   private readonly runs = new Map<string, Run>();
   private accepting = false;
   private stopBegan!: () => void;
@@ -101,18 +102,18 @@ export class TaskWorker {
     });
     const onLost = () => abort.abort(new StopReason('lost'));
     job.signal.addEventListener('abort', onLost, { once: true });
-    const done = this.claimAndRun(job, abort.signal).finally(() => {
+    const claimId = `${job.id}:${job.retryCount}`;
+    const done = this.claimAndRun(job, claimId, abort).finally(() => {
       stopOnCancel();
       job.signal.removeEventListener('abort', onLost);
-      this.runs.delete(job.taskId);
+      this.runs.delete(claimId);
     });
-    this.runs.set(job.taskId, { abort, done: done.catch(() => undefined) });
+    this.runs.set(claimId, { abort, done: done.catch(() => undefined) });
     await done;
   }
 
-  private async claimAndRun(job: ClaimedJob, signal: AbortSignal): Promise<void> {
+  private async claimAndRun(job: ClaimedJob, claimId: string, abort: AbortController): Promise<void> {
     const { store, retry, logger } = this.options;
-    const claimId = `${job.id}:${job.retryCount}`;
     // A claim fails when the task moved between the read and the write (a cancel): read again.
     for (let round = 0; round < 5; round++) {
       const current = await store.find(job.taskId);
@@ -135,7 +136,7 @@ export class TaskWorker {
         from = { status: 'RUNNING', claimId: current.claimId };
       }
       const task = await store.claim(current.id, claimId, from);
-      if (task) return this.run(task, claimId, signal);
+      if (task) return this.run(task, claimId, abort);
     }
     throw new Error(`task ${job.taskId} kept changing while it was being claimed`);
   }
@@ -157,11 +158,15 @@ export class TaskWorker {
     }
   }
 
-  private async run(task: TaskView, claimId: string, signal: AbortSignal): Promise<void> {
+  private async run(task: TaskView, claimId: string, abort: AbortController): Promise<void> {
     const { store, processors, progressIntervalMs, logger } = this.options;
     const id = task.id;
+    const signal = abort.signal;
     const reporter = new ProgressReporter(task.stage, progressIntervalMs, async (progress, stage) => {
-      await store.updateProgress(id, claimId, progress, stage);
+      const written = await store.updateProgress(id, claimId, progress, stage);
+      // Besides the announcement: a cancel whose notification was lost (the events connection
+      // was down) is still seen at the next progress write.
+      if (written?.cancelRequestedAt) abort.abort(new StopReason('cancel'));
     }, (error) => logger.warn('a progress update was not stored', { taskId: id, error }));
     const processor = processors[task.kind];
     let outcome: ProcessorOutcome;

@@ -1,18 +1,16 @@
-// CREATE_VIDEO: render the MP4 and poster into the media directory, then describe the video
+// CREATE_VIDEO: render the MP4 and poster into the media store, then describe the video
 // to be stored together with the task's completion.
-import path from 'node:path';
 import type { RenderSettings } from '../config.js';
 import type { Processor } from '../tasks/processor.js';
 import type { CreateVideoInput } from './createVideoInput.js';
 import { renderVideo } from './render.js';
+import type { MediaStore } from './mediaStore.js';
 import type { NewVideo } from './videoTypes.js';
 
-export function createVideoProcessor(mediaDir: string, settings: RenderSettings): Processor {
+export function createVideoProcessor(media: MediaStore, settings: RenderSettings): Processor {
   return async (task, { signal, progress }) => {
     const input = task.input as unknown as CreateVideoInput;
-    // One directory per task: a retried or recovered attempt overwrites its own files,
-    // so a crash never leaves a second copy behind.
-    const outputDir = path.join(mediaDir, task.id);
+    const outputDir = media.taskDirectory(task.id);
     const result = await renderVideo({
       title: input.title,
       plot: input.plot,
@@ -31,8 +29,8 @@ export function createVideoProcessor(mediaDir: string, settings: RenderSettings)
       height: settings.height,
       fps: settings.fps,
       sizeBytes: result.sizeBytes,
-      contentPath: path.relative(mediaDir, result.contentFile),
-      posterPath: path.relative(mediaDir, result.posterFile),
+      contentPath: media.keyOf(result.contentFile),
+      posterPath: media.keyOf(result.posterFile),
     };
     return {
       store: async (tx) => ({ videoId: (await tx.video.create({ data: video })).id }),
