@@ -4,6 +4,7 @@
 // Figure 1 also reports that floor against the bare Prisma writes of a task (no job engine):
 // what the engine itself costs.
 import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { startBenchApp, trivialProcessor, type BenchApp } from '../lib/benchApp.js';
 import { floorInput, startEngineFloor } from '../lib/engineFloor.js';
@@ -12,10 +13,15 @@ import { runLoad, type LoadSpec } from '../lib/loadgen.js';
 import { expectAllSucceeded, finishedRound } from '../lib/roundTasks.js';
 import { median, nowMs } from '../lib/stats.js';
 
-/** Concurrent clients (autocannon connections), floor loops and job slots; saturates 2 cores on both databases. */
+/** Concurrent clients (autocannon connections) and floor loops creating tasks; saturates 2 cores on both databases. */
 export const TASK_CONCURRENCY = Number(process.env.BENCH_TASK_CONCURRENCY ?? 32);
-/** The app's WORKER_CONCURRENCY in figures 1, 2 and 9, like the floor's 32 pg-boss slots. */
-export const TASK_WORKERS = Number(process.env.BENCH_TASK_WORKERS ?? TASK_CONCURRENCY);
+/**
+ * Job slots per worker process (WORKER_CONCURRENCY) in figures 1, 2 and 9, and the floor's pg-boss
+ * slots: the app's default, the CPU count. More slots are no longer faster: every new job's
+ * notification wakes every idle slot of a process, and each then runs a fetch (32 slots: 33
+ * fetches per job), which on PGlite queue on its one connection (see bench/README.md).
+ */
+export const TASK_WORKERS = Number(process.env.BENCH_TASK_WORKERS ?? loadConfig({}).workerConcurrency);
 
 /**
  * The three task writes without a job engine (insert, PENDING -> RUNNING, RUNNING -> SUCCEEDED,
@@ -89,8 +95,6 @@ function taskThroughputBenchmark(kind: 'graphql' | 'rest'): Benchmark {
     title: `tasks created and completed per second through ${via}, trivial processor`,
     perDatabase: true,
     async run(ctx: BenchContext): Promise<Figure[]> {
-      // The worker runs as many tasks at once as there are clients, as the floor's slots do;
-      // with the default (CPU count) it would be the bottleneck for a processor that takes no time.
       const bench = await startBenchApp({ db: ctx.db, processors: { CREATE_VIDEO: trivialProcessor }, config: { workerConcurrency: TASK_WORKERS } });
       // The floor writes into its own database of the same kind: the app's worker must not see its jobs.
       const floor = await startEngineFloor(ctx.db, { producers: TASK_CONCURRENCY, slots: TASK_WORKERS, jobs: bench.config.jobs }).catch(async (error: unknown) => {

@@ -4,10 +4,10 @@
 // figure 1), all on one PostgreSQL database; against figure 1's floor (the same writes and pg-boss
 // job, bench/lib/engineFloor.ts), measured in the same rounds. PostgreSQL only: the embedded
 // database serves one process.
-// The 32 job slots of figure 1 are split over the processes (32, or 16 + 16): the figure compares
-// one process with two doing the same work, not more slots. It also has to: a worker holds
-// WORKER_CONCURRENCY + 3 pg-boss connections, DB_POOL_SIZE (10) Prisma ones and its LISTEN, so two
-// workers of 32 slots (2 x 46) beside the API exceed PostgreSQL's default max_connections of 100.
+// Each worker has the default WORKER_CONCURRENCY (the CPU count, as in figure 1): scaling out
+// adds a process as an operator would, with its slots. (With 32 slots each, two workers and the
+// API would not fit PostgreSQL's default max_connections of 100: a worker holds
+// WORKER_CONCURRENCY + 3 pg-boss connections, DB_POOL_SIZE (10) Prisma ones and its LISTEN.)
 // Workers start fresh for each configuration and get a 1 s warm-up load before the window.
 // On this 2-core machine the API, the load generator, PostgreSQL and the workers share the
 // cores: a second process adds no CPU, so the figure shows what splitting costs or gains here.
@@ -36,10 +36,10 @@ export const tasksWorkers: Benchmark = {
       const apiUrl = api.url;
       const prisma = api.app.services.database.prisma;
       const appRound = (seconds: number) => appTasksPerSecond(apiUrl, prisma, 'graphql', seconds);
-      /** Starts `count` workers sharing TASK_WORKERS slots, warms them up, measures one window, stops them. */
+      /** Starts `count` workers, warms them up, measures one window, stops them. */
       const withWorkers = async (count: 1 | 2, seconds: number) => {
         for (let i = 0; i < count; i++) {
-          workers.push(await startWorkerChild({ databaseUrl, concurrency: Math.ceil(TASK_WORKERS / count), processor: 'trivial' }));
+          workers.push(await startWorkerChild({ databaseUrl, concurrency: TASK_WORKERS, processor: 'trivial' }));
         }
         try {
           await appRound(1);
@@ -67,13 +67,13 @@ export const tasksWorkers: Benchmark = {
       const figure = (count: 1 | 2, values: number[]): Figure => ratioFigure({
         figure: `9 (${count} worker${count === 2 ? 's' : ''})`,
         bench: this.name,
-        name: `tasks/s via GraphQL on an API process, run by ${count} ROLE=worker process${count === 2 ? `es of ${Math.ceil(TASK_WORKERS / 2)} slots` : ` of ${TASK_WORKERS} slots`} (c=${TASK_CONCURRENCY}) vs the same writes + pg-boss job`,
+        name: `tasks/s via GraphQL on an API process, run by ${count} ROLE=worker process${count === 2 ? 'es' : ''} (c=${TASK_CONCURRENCY}, workers=${TASK_WORKERS} each) vs figure 1's floor (writes + pg-boss job, ${TASK_WORKERS} slots)`,
         db: 'postgres',
         value: median(values),
         floor: median(floors),
         unit: 'tasks/s',
         target: '>= 0.5',
-        details: { concurrency: TASK_CONCURRENCY, workerConcurrency: Math.ceil(TASK_WORKERS / count), workerProcesses: count, rounds },
+        details: { concurrency: TASK_CONCURRENCY, workerConcurrency: TASK_WORKERS, workerProcesses: count, rounds },
       }, { atLeast: 0.5 }, values.map((value, i) => ({ value, floor: floors[i] as number })));
       return [figure(1, one), figure(2, two)];
     } finally {

@@ -31,7 +31,8 @@ export function renderMarkdown(report: Report): string {
     `Run ${report.date} on ${report.machine.cpus} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}; ` +
       `${report.settings.rounds} rounds of ${report.settings.secondsPerWindow} s windows, median reported; total ${report.totalSeconds.toFixed(0)} s.`,
     `Every value is compared with a floor measured in the same run. "db" is the database the app used; "any" marks a database-independent figure measured once ` +
-      `(6 and 7 with the app on PostgreSQL, where its 5,000 initial reads are quicker; 8 and the ws floor of 5 on the embedded default). ` +
+      `(6 and 7 with the app on PostgreSQL, where its 5,000 initial reads are quicker; 8 and the ws floor of 5 on the embedded default); ` +
+      `9 and 11 run several processes and so only on PostgreSQL. ` +
       `"ratio" is value / floor, or for figures measured in alternating rounds the median of the per-round ratios.`,
     ``,
     `| figure | db | what | value | floor | ratio | target | met? |`,
