@@ -132,8 +132,9 @@ export const subscriptionLatency: Benchmark = {
         return {
           first: p50p99(first), terminal: p50p99(terminal), fromWrite: p50p99(fromWrite), mutation: p50p99(mutationMs),
           appLoop: { utilization: loop.utilization, delayP99: loop.delayP99, delayMax: loop.delayMax },
-          /** Task reads (TaskStore.find/findMany calls) per task: the worker's, the subscription's first state, re-reads. */
-          taskReadsPerTask: (reads.reads.find + reads.reads.findMany) / total,
+          /** Task rows read per task (the worker's, the subscription's first state, re-reads), and the queries that read them (shared reads batch ids). */
+          taskRowsReadPerTask: reads.reads.ids / total,
+          taskReadQueriesPerTask: (reads.reads.find + reads.reads.findMany) / total,
         };
       };
 
@@ -142,7 +143,7 @@ export const subscriptionLatency: Benchmark = {
       for (let r = 0; r < ctx.rounds; r++) {
         const round = await profileWindow(app, `subscription-latency-${ctx.db}-round${r + 1}`, () => runRound(ctx.seconds));
         rounds.push(round);
-        ctx.log(`round ${r + 1}: create->first p50 ${round.first.p50.toFixed(1)} p99 ${round.first.p99.toFixed(1)} ms (of which the mutation p50 ${round.mutation.p50.toFixed(1)} p99 ${round.mutation.p99.toFixed(1)}); processor end->terminal event p50 ${round.terminal.p50.toFixed(1)} p99 ${round.terminal.p99.toFixed(1)} ms (n=${round.terminal.n}; from the row's updatedAt p50 ${round.fromWrite.p50.toFixed(0)} p99 ${round.fromWrite.p99.toFixed(0)} ms); app event loop ${(round.appLoop.utilization * 100).toFixed(0)}% busy, delay p99 ${round.appLoop.delayP99.toFixed(1)} ms; ${round.taskReadsPerTask.toFixed(1)} task reads per task`);
+        ctx.log(`round ${r + 1}: create->first p50 ${round.first.p50.toFixed(1)} p99 ${round.first.p99.toFixed(1)} ms (of which the mutation p50 ${round.mutation.p50.toFixed(1)} p99 ${round.mutation.p99.toFixed(1)}); processor end->terminal event p50 ${round.terminal.p50.toFixed(1)} p99 ${round.terminal.p99.toFixed(1)} ms (n=${round.terminal.n}; from the row's updatedAt p50 ${round.fromWrite.p50.toFixed(0)} p99 ${round.fromWrite.p99.toFixed(0)} ms); app event loop ${(round.appLoop.utilization * 100).toFixed(0)}% busy, delay p99 ${round.appLoop.delayP99.toFixed(1)} ms; ${round.taskRowsReadPerTask.toFixed(1)} task rows read per task in ${round.taskReadQueriesPerTask.toFixed(1)} queries`);
       }
       ctx.log(`ws echo floor: p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
       const figure = (id: string, name: string, value: number, floorValue: number, targeted: boolean): Figure => {
