@@ -43,6 +43,22 @@ interface Captured {
   files: Map<string, Buffer>;
 }
 
+/**
+ * The argv of the ffmpeg process `pid`. The render spawns it through setpriv (parent-death
+ * signal), which execs ffmpeg in place a moment after spawn() returns: until then the process
+ * shows setpriv's argv, and during the exec /proc/<pid>/cmdline reads empty (a full run under
+ * load failed that way). So it waits, up to 2 s (the render runs for seconds), for ffmpeg's own.
+ */
+function ffmpegArgv(pid: number): string[] {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let tries = 0; ; tries++) {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => i < all.length - 1 || a !== '');
+    if (argv.length > 0 && !path.basename(argv[0] as string).startsWith('setpriv')) return argv;
+    if (tries >= 2000) throw new Error(`process ${pid} did not become ffmpeg within 2 s: ${argv.join(' ')}`);
+    Atomics.wait(pause, 0, 0, 1); // a synchronous 1 ms pause: onSpawn must capture before returning
+  }
+}
+
 /** Runs the real render once and captures the argv of its (single) ffmpeg run and its text files. */
 async function captureRenderCommand(root: string, settings: { width: number; height: number; fps: number }): Promise<Captured> {
   const commands: { binary: string; args: string[]; files: Map<string, Buffer> }[] = [];
@@ -51,7 +67,7 @@ async function captureRenderCommand(root: string, settings: { width: number; hei
   await renderVideo({
     ...input, durationSeconds: DURATION, ...settings, outputDir,
     onSpawn: (pid) => {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => i < all.length - 1 || a !== '');
+      const argv = ffmpegArgv(pid);
       const files = new Map<string, Buffer>();
       for (const name of readdirSync(workDir)) if (name.endsWith('.txt')) files.set(name, readFileSync(path.join(workDir, name)));
       commands.push({ binary: argv[0] as string, args: argv.slice(1), files });
