@@ -181,7 +181,7 @@ describe('one API process and two workers rendering long videos', () => {
 
   test('a subscriber on A sees every state of a task a worker renders, in version order, and A serves its video', async () => {
     const renders = watchRenders();
-    const created = await createTask('Followed across processes', 10);
+    const created = await createTask('Followed across processes', 30);
     const client = wsClient(api.url);
     clients.push(client);
     const { payloads, error } = await collect<{ taskUpdated: TaskEvent }>(client,
