@@ -2,14 +2,14 @@
 // signals; tests and benchmarks build apps here, optionally with their own processors.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import type { Config } from './config.js';
-import { lockDatabase } from './db/databaseLock.js';
 import { lockDataDir } from './db/dataDirLock.js';
 import { openDatabase, type Database, type DatabaseConfig } from './db/database.js';
+import { BatchedReads } from './events/batchedReads.js';
+import { DatabaseEventBus } from './events/databaseEventBus.js';
 import type { EventBus } from './events/eventBus.js';
-import { MemoryEventBus } from './events/memoryEventBus.js';
+import { listenToPglite, listenToPostgres } from './events/taskChangeFeed.js';
 import { createGraphQLEndpoint, graphqlPath, type GraphQLEndpoint } from './graphql/graphqlServer.js';
 import { onClientError } from './http/clientError.js';
 import { corsPolicy, hostGuard, noSniff, originGuard } from './http/guards.js';
@@ -17,15 +17,16 @@ import { probesRouter } from './http/probes.js';
 import { createLogger, type Logger } from './logger.js';
 import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
 import { sendProblem } from './rest/problem.js';
+import { PgBossEngine } from './queue/pgBossEngine.js';
 import { taskRoutes } from './rest/taskRoutes.js';
 import { videoRoutes } from './rest/videoRoutes.js';
 import { IdempotencyStore } from './tasks/idempotency.js';
 import { Listing } from './tasks/listing.js';
 import type { Processors } from './tasks/processor.js';
 import { Purger } from './tasks/purger.js';
-import { TaskRunner } from './tasks/taskRunner.js';
 import { TaskService } from './tasks/taskService.js';
 import { TaskStore } from './tasks/taskStore.js';
+import { TaskWorker } from './tasks/taskWorker.js';
 import { createDeleteVideoProcessor } from './videos/deleteVideoProcessor.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 
@@ -35,15 +36,10 @@ export interface BuildOptions {
   logger?: Logger;
   /** Extra database settings, e.g. a PGlite template to clone in tests. */
   database?: Partial<Omit<DatabaseConfig, 'databaseUrl' | 'dataDir'>>;
-  /**
-   * Called after the app stopped itself because it can no longer run safely (its PostgreSQL
-   * lock was lost). main.ts exits non-zero so a supervisor restarts it.
-   */
-  onFatal?: (error: Error) => void;
 }
 
 export interface App {
-  /** Listens, migrates, starts the runner; resolves with the base URL once ready. */
+  /** Listens, migrates, starts the job engine and the worker (by role); resolves with the base URL once ready. */
   start(): Promise<string>;
   /**
    * Stops taking new work, gives running tasks `graceMs` (default 0) to finish and puts the
@@ -51,8 +47,8 @@ export interface App {
    */
   stop(options?: { graceMs?: number }): Promise<void>;
   readonly url: string;
-  /** Available once started. */
-  readonly services: { tasks: TaskService; runner: TaskRunner; database: Database; events: EventBus };
+  /** Available once started. `worker` is null in the api role. */
+  readonly services: { tasks: TaskService; worker: TaskWorker | null; database: Database; events: EventBus };
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -67,16 +63,18 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 export function buildApp(config: Config, options: BuildOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const mediaDir = path.join(config.dataDir, 'media');
+  const { mediaDir, role } = config;
   const http = express();
   const server = createServer(http);
   server.on('clientError', onClientError);
   let api: RequestHandler | null = null;
+  let accepting = false;
   let url = '';
   let lock: { release(): Promise<void> } | null = null;
   let database: Database | null = null;
-  let events: EventBus | null = null;
-  let runner: TaskRunner | null = null;
+  let events: DatabaseEventBus | null = null;
+  let engine: PgBossEngine | null = null;
+  let worker: TaskWorker | null = null;
   let tasks: TaskService | null = null;
   let graphql: GraphQLEndpoint | null = null;
   let purger: Purger | null = null;
@@ -86,7 +84,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   http.use(noSniff);
   // Probes before the Host check: a kubelet sends the pod's IP as Host, and they change nothing.
   http.use(probesRouter({
-    isStarted: () => api !== null && (runner?.isAccepting ?? false),
+    isStarted: () => api !== null && accepting,
     pingDatabase: async (timeoutMs) => {
       if (!database) throw new Error('the database is closed');
       await database.ping(timeoutMs);
@@ -101,17 +99,10 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     sendProblem(res, { status: 503, code: 'UNAVAILABLE', detail: 'The server is not ready.' }, req.originalUrl);
   });
 
-  /** Another server may now take over the database: stop running tasks here at once. */
-  function lockLost(error: Error): void {
-    void stop()
-      .catch((stopError: unknown) => logger.error('stopping after the lock was lost failed', { error: stopError }))
-      .finally(() => options.onFatal?.(error));
-  }
-
   async function start(): Promise<string> {
     try {
-      // One server per data directory (PGlite) or per database (PostgreSQL), for now.
-      lock = config.databaseUrl ? await lockDatabase(config.databaseUrl, logger, lockLost) : await lockDataDir(config.dataDir);
+      // The embedded database is one process's: PGlite does not keep a second one out itself.
+      lock = config.databaseUrl ? null : await lockDataDir(config.dataDir);
       const address = await listen(server, config.port, config.host);
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
@@ -120,40 +111,55 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       });
       const { applied } = await database.migrate();
       if (applied.length > 0) logger.info('applied migrations', { applied });
-      const store = new TaskStore(database.prisma);
+      engine = await PgBossEngine.open(database, {
+        ...config.jobs, instanceName: `longrun ${role}`, poolSize: config.workerConcurrency + 3,
+      }, logger);
+      const store = new TaskStore(database.prisma, engine);
+      const adopted = await store.enqueueUnqueued();
+      if (adopted > 0) logger.info('queued tasks written before the job engine', { tasks: adopted });
       const idempotency = new IdempotencyStore(database.prisma);
-      events = new MemoryEventBus();
-      runner = new TaskRunner({
-        store,
-        events,
-        processors: {
-          CREATE_VIDEO: createVideoProcessor(mediaDir, config.render),
-          DELETE_VIDEO: createDeleteVideoProcessor(mediaDir, (id) => store.findVideo(id)),
-          ...options.processors,
-        },
-        concurrency: config.workerConcurrency,
-        progressIntervalMs: config.progressIntervalMs,
-        retry: config.retry,
-        sweepIntervalMs: config.sweepIntervalMs,
-        logger,
-      });
+      events = new DatabaseEventBus(
+        new BatchedReads((ids) => store.findMany(ids)),
+        (error) => logger.warn('reading a changed task for its subscribers failed', { error }),
+      );
+      const opened = database;
+      await events.attach((handlers) => (opened.pglite ? listenToPglite(opened.pglite, handlers) : listenToPostgres(opened.url ?? '', handlers, logger)));
       tasks = new TaskService({
-        store, idempotency, events, runner, listing: new Listing(database.prisma), retentionMs: config.taskRetentionMs,
+        store, idempotency, events, isAccepting: () => accepting, listing: new Listing(database.prisma), retentionMs: config.taskRetentionMs,
       });
-      purger = new Purger(store, idempotency, { retentionMs: config.taskRetentionMs, intervalMs: config.purgeIntervalMs, logger });
-      graphql = await createGraphQLEndpoint(server, tasks, logger, {
-        limits: config.graphql, webSocket: config.webSocket, access: config.http, maxMessageBytes: config.maxRequestBytes, development: config.development,
-      });
+      if (role !== 'api') {
+        worker = new TaskWorker({
+          store,
+          events,
+          jobs: engine,
+          processors: {
+            CREATE_VIDEO: createVideoProcessor(mediaDir, config.render),
+            DELETE_VIDEO: createDeleteVideoProcessor(mediaDir, (id) => store.findVideo(id)),
+            ...options.processors,
+          },
+          concurrency: config.workerConcurrency,
+          progressIntervalMs: config.progressIntervalMs,
+          retry: config.retry,
+          logger,
+        });
+        purger = new Purger(store, idempotency, { retentionMs: config.taskRetentionMs, intervalMs: config.purgeIntervalMs, logger });
+      }
       const routes = express.Router();
-      routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
-      routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));
-      routes.use(videoRoutes(tasks, mediaDir));
+      if (role !== 'worker') {
+        graphql = await createGraphQLEndpoint(server, tasks, logger, {
+          limits: config.graphql, webSocket: config.webSocket, access: config.http, maxMessageBytes: config.maxRequestBytes, development: config.development,
+        });
+        routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
+        routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));
+        routes.use(videoRoutes(tasks, mediaDir));
+      }
       routes.use(notFoundHandler);
       routes.use(restErrorHandler(logger, { maxBodyBytes: config.maxRequestBytes }));
-      await runner.start();
-      purger.start();
+      accepting = true;
+      await worker?.start();
+      purger?.start();
       api = routes;
-      logger.info('longrun ready', { url, database: database.kind, dataDir: config.dataDir });
+      logger.info('longrun ready', { url, role, database: database.kind, dataDir: config.dataDir, mediaDir });
       return url;
     } catch (error) {
       await stop().catch((stopError: unknown) => logger.error('cleanup after a failed start failed', { error: stopError }));
@@ -164,22 +170,25 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   async function stop({ graceMs = 0 } = {}): Promise<void> {
     // No new connections; requests on open ones are still served (reads, subscriptions) while
     // running tasks get their grace period, but new tasks are refused (503, UNAVAILABLE).
+    accepting = false;
     const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     server.closeIdleConnections();
     try {
       await purger?.stop();
-      await runner?.stop(graceMs);
+      await worker?.stop(graceMs);
       api = null;
       await graphql?.stop();
       server.closeAllConnections();
       await closed;
+      await engine?.stop();
       await events?.close();
       await database?.close();
     } finally {
       // Whatever failed above, the store is free for the next server once this process lets go.
       api = null;
       await lock?.release();
-      runner = null;
+      worker = null;
+      engine = null;
       purger = null;
       graphql = null;
       events = null;
@@ -195,8 +204,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       return url;
     },
     get services() {
-      if (!tasks || !runner || !database || !events) throw new Error('the app is not started');
-      return { tasks, runner, database, events };
+      if (!tasks || !database || !events) throw new Error('the app is not started');
+      return { tasks, worker, database, events };
     },
   };
 }

@@ -67,11 +67,29 @@ export interface DatabaseLimits {
   poolSize: number;
 }
 
+/**
+ * What one process does. `all` (the default, and the only role of the embedded database): the
+ * HTTP, GraphQL and WebSocket interfaces and the worker. `api`: the interfaces only; it runs no
+ * task. `worker`: runs tasks and serves only the health checks.
+ */
+export type Role = 'all' | 'api' | 'worker';
+export const roles: readonly Role[] = ['all', 'api', 'worker'];
+
+export interface JobEngineTuning {
+  /** A job whose worker has not sent a heartbeat for this long is given to another worker (pg-boss's minimum: 10). */
+  heartbeatSeconds: number;
+  /** How often an idle worker slot looks for due jobs no notification announced (a retry's backoff ending). */
+  pollIntervalSeconds: number;
+}
+
 export interface Config {
+  role: Role;
   port: number;
   host: string;
-  /** Embedded database, media files and the lock live here. */
+  /** Embedded database and its lock live here (and the media files, unless mediaDir says otherwise). */
   dataDir: string;
+  /** Rendered videos and posters; a volume shared by every process of a deployment. */
+  mediaDir: string;
   /** When set, PostgreSQL instead of the embedded PGlite. */
   databaseUrl: string | undefined;
   workerConcurrency: number;
@@ -85,8 +103,7 @@ export interface Config {
   purgeIntervalMs: number;
   /** On SIGTERM/SIGINT, how long running tasks may go on before they are put back to PENDING. */
   shutdownGraceMs: number;
-  /** How often the runner reconciles its queue with the database (see TaskRunner.sweep). */
-  sweepIntervalMs: number;
+  jobs: JobEngineTuning;
   logLevel: LogLevel;
   /**
    * NODE_ENV=development: GraphQL errors carry stack traces and "Did you mean" hints. Off by
@@ -177,10 +194,19 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!logLevels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
   const host = env.HOST || '127.0.0.1';
+  const role = (env.ROLE || 'all') as Role;
+  if (!roles.includes(role)) throw new ConfigError(`ROLE must be one of ${roles.join(', ')}, got ${JSON.stringify(env.ROLE)}`);
+  if (role !== 'all' && databaseUrl === undefined) {
+    throw new ConfigError(`ROLE=${role} needs DATABASE_URL: the embedded database serves one process, which has every role`);
+  }
+  const dataDir = path.resolve(env.DATA_DIR || './data');
   return {
-    port: integer(env, 'PORT', 4000, 0, 65535),
+    role,
+    // A worker answers only health checks; its own default lets it run beside an API on one machine.
+    port: integer(env, 'PORT', role === 'worker' ? 4001 : 4000, 0, 65535),
     host,
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    dataDir,
+    mediaDir: path.resolve(env.MEDIA_DIR || path.join(dataDir, 'media')),
     databaseUrl,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', os.availableParallelism(), 1, 1024),
     progressIntervalMs: integer(env, 'PROGRESS_INTERVAL_MS', 100, 0, 60_000),
@@ -199,7 +225,10 @@ export function loadConfig(env: Env = process.env): Config {
     taskRetentionMs: integer(env, 'TASK_RETENTION_SECONDS', 7 * 24 * 3600, 1, 10 * 365 * 24 * 3600) * 1000,
     purgeIntervalMs: integer(env, 'PURGE_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 3600) * 1000,
-    sweepIntervalMs: integer(env, 'RUNNER_SWEEP_SECONDS', 5, 1, 3600) * 1000,
+    jobs: {
+      heartbeatSeconds: integer(env, 'JOB_HEARTBEAT_SECONDS', 10, 10, 3600),
+      pollIntervalSeconds: integer(env, 'JOB_POLL_INTERVAL_MS', 1000, 500, 60_000) / 1000,
+    },
     logLevel,
     development: env.NODE_ENV === 'development',
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),

@@ -1,7 +1,6 @@
 // Reads the configuration, starts the server, and stops it cleanly on SIGTERM, SIGINT or SIGHUP.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { DatabaseInUseError } from './db/databaseLock.js';
 import { DataDirLockedError } from './db/dataDirLock.js';
 import { createLogger } from './logger.js';
 
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
   process.stderr.on('error', () => undefined);
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const app = buildApp(config, { logger, onFatal: () => process.exit(1) });
+  const app = buildApp(config, { logger });
   const started = app.start();
 
   // Handlers go in before the start finishes: a signal during migrations waits for them to
@@ -55,9 +54,11 @@ async function main(): Promise<void> {
 
   try {
     const url = await started;
-    process.stderr.write(`longrun listening on ${url} (GraphQL at ${url}/graphql)\n`);
+    // Tests and scripts read the URL from this line ("listening on http://...").
+    if (config.role === 'worker') process.stderr.write(`longrun worker listening on ${url} (health checks only)\n`);
+    else process.stderr.write(`longrun listening on ${url} (GraphQL at ${url}/graphql${config.role === 'api' ? ', runs no tasks' : ''})\n`);
   } catch (error) {
-    if (error instanceof DataDirLockedError || error instanceof DatabaseInUseError) process.stderr.write(`longrun: ${error.message}\n`);
+    if (error instanceof DataDirLockedError) process.stderr.write(`longrun: ${error.message}\n`);
     else logger.error('failed to start', { error });
     process.exit(1);
   }

@@ -1,4 +1,5 @@
-// What a start finds in the database after a crash, and what the runner's sweep heals.
+// What a start finds in the database: tasks left RUNNING by a process that died, and rows written
+// before the job engine (no job): each gets a job, and its run takes the task over.
 import fs from 'node:fs/promises';
 import { buildApp } from '../src/app.js';
 import { openDatabase } from '../src/db/database.js';
@@ -10,7 +11,7 @@ import { makeDataDir, startTestApp, testConfig } from './support/testApp.js';
 test('tasks left RUNNING: re-run, cancelled if asked, failed INTERRUPTED once out of attempts', async () => {
   const dataDir = await makeDataDir();
   const db = await openDatabase({ dataDir, pgliteLoadDataDir: await migratedPgliteTemplate() });
-  const left = { status: 'RUNNING' as const, ownerId: 'a-process-that-died', kind: 'CREATE_VIDEO' as const, input: { title: 'left', plot: '' } };
+  const left = { status: 'RUNNING' as const, claimId: 'a-run-that-died', kind: 'CREATE_VIDEO' as const, input: { title: 'left', plot: '' } };
   const rerun = await db.prisma.task.create({ data: { ...left, attempts: 1 } });
   const exhausted = await db.prisma.task.create({ data: { ...left, attempts: 3 } });
   const cancelAsked = await db.prisma.task.create({ data: { ...left, attempts: 1, cancelRequestedAt: new Date() } });
@@ -26,26 +27,6 @@ test('tasks left RUNNING: re-run, cancelled if asked, failed INTERRUPTED once ou
   } finally {
     await app.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
-  }
-});
-
-test('the sweep runs a PENDING task the runner never heard of, and releases a RUNNING one no run holds', async () => {
-  const t = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { sweepIntervalMs: 200 } });
-  try {
-    const { prisma } = t.app.services.database;
-    // Written behind the service's back, as after a write whose enqueue was lost.
-    const orphan = await prisma.task.create({ data: { kind: 'CREATE_VIDEO', input: { title: 'orphan', plot: '' } } });
-    const stray = await prisma.task.create({ data: { kind: 'CREATE_VIDEO', input: { title: 'stray', plot: '' }, status: 'RUNNING', attempts: 1, ownerId: t.app.services.runner.ownerId } });
-    for (const id of [orphan.id, stray.id]) {
-      const done = await waitFor('done', async () => {
-        const res = await request(t.url, `/videos/tasks/${id}`);
-        return res.body.done ? res.body : null;
-      }, 10_000);
-      expect(done.status).toBe('done');
-    }
-    expect((await request(t.url, `/videos/tasks/${stray.id}`)).body.attempts).toBe(2);
-  } finally {
-    await t.cleanup();
   }
 });
 

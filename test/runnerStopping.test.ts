@@ -2,7 +2,7 @@
 // task the shutdown stops itself: no retry consumed, no error recorded, never FAILED.
 import { openDatabase } from '../src/db/database.js';
 import { TaskFailure, type Processor } from '../src/tasks/processor.js';
-import type { TaskRunner } from '../src/tasks/taskRunner.js';
+import type { TaskWorker } from '../src/tasks/taskWorker.js';
 import { postJson, waitFor } from './support/http.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
 
@@ -17,23 +17,23 @@ async function rowAfterStop(t: TestApp, id: string) {
   }
 }
 
-test('a retryable failure that arrives while the runner stops: back to PENDING, not retried, not FAILED', async () => {
-  let runner: TaskRunner | null = null;
+test('a retryable failure that arrives while the worker stops: back to PENDING, not retried, not FAILED', async () => {
+  let worker: TaskWorker | null = null;
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
   // Fails once the stop has begun, as ffmpeg does when the stop signal reaches it too.
   const processor: Processor = async () => {
     started();
-    while (runner?.isAccepting !== false) await sleep(5);
+    while (worker?.isAccepting !== false) await sleep(5);
     throw new TaskFailure('RENDER_INTERRUPTED', 'ffmpeg was killed by SIGTERM', true);
   };
   const t = await startTestApp({ processors: { CREATE_VIDEO: processor } });
   try {
-    runner = t.app.services.runner;
+    worker = t.app.services.worker;
     const id = (await postJson(t.url, '/videos/tasks', { title: 't', plot: 'p' })).body.id as string;
     await running;
     await t.app.stop({ graceMs: 10_000 });
-    expect(await rowAfterStop(t, id)).toMatchObject({ status: 'PENDING', stage: 'queued', attempts: 1, errorCode: null, runAfter: null, ownerId: null });
+    expect(await rowAfterStop(t, id)).toMatchObject({ status: 'PENDING', stage: 'queued', attempts: 1, errorCode: null, runAfter: null, claimId: null });
   } finally {
     await t.cleanup();
   }

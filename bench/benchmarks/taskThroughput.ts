@@ -17,7 +17,7 @@ const input = { title: 'Benchmark', plot: 'A task created by the benchmark.' };
  * conditional Prisma update returning the row, in `concurrency` loops for `seconds`.
  */
 export async function prismaWritesPerSecond(prisma: PrismaClient, concurrency: number, seconds: number): Promise<number> {
-  const ownerId = randomUUID();
+  const claimId = randomUUID();
   const deadline = nowMs() + seconds * 1000;
   let completed = 0;
   const start = nowMs();
@@ -26,11 +26,11 @@ export async function prismaWritesPerSecond(prisma: PrismaClient, concurrency: n
       const task = await prisma.task.create({ data: { kind: 'CREATE_VIDEO', input } });
       await prisma.task.update({
         where: { id: task.id, status: 'PENDING' },
-        data: { status: 'RUNNING', ownerId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), version: { increment: 1 } },
+        data: { status: 'RUNNING', claimId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), version: { increment: 1 } },
       });
       await prisma.task.update({
         where: { id: task.id, status: 'RUNNING' },
-        data: { status: 'SUCCEEDED', progress: 1, stage: 'done', finishedAt: new Date(), ownerId: null, version: { increment: 1 } },
+        data: { status: 'SUCCEEDED', progress: 1, stage: 'done', finishedAt: new Date(), claimId: null, version: { increment: 1 } },
       });
       completed++;
     }

@@ -48,8 +48,8 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
  * subscriber costs, as an operator who raised the cap would run them.
  */
 export function benchConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
-  const defaults = loadConfig({});
-  return { ...defaults, port: 0, dataDir, logLevel: 'silent', webSocket: { ...defaults.webSocket, maxConnections: 20_000 }, ...overrides };
+  const defaults = loadConfig({ DATA_DIR: dataDir });
+  return { ...defaults, port: 0, logLevel: 'silent', webSocket: { ...defaults.webSocket, maxConnections: 20_000 }, ...overrides };
 }
 
 export type PublishListener = (task: TaskView, atMs: number) => void;
@@ -64,17 +64,15 @@ export interface BenchApp {
 }
 
 /**
- * Observes the app's event bus without changing src/: wraps the instance's publish method.
- * Every committed task change goes through publish, so this sees creation, claim and completion.
+ * Observes the app's event bus without changing src/: a feed subscriber sees every committed
+ * task change, as the database announced it and this process re-read it (creation, claim, completion).
  */
 function tapEvents(events: EventBus): Set<PublishListener> {
   const listeners = new Set<PublishListener>();
-  const original = events.publish.bind(events);
-  events.publish = (task: TaskView) => {
+  events.subscribeAll((task: TaskView) => {
     const at = performance.now();
     for (const listener of listeners) listener(task, at);
-    original(task);
-  };
+  });
   return listeners;
 }
 

@@ -34,6 +34,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** The embedded instance when kind is 'pglite' (LISTEN/NOTIFY, dumpDataDir); undefined otherwise. */
   pglite?: PGlite;
+  /** The connection string when kind is 'postgres' (the job engine's pool, the events connection). */
+  url?: string;
   /** Applies pending migrations; `applied` is empty when the database was already current. */
   migrate(): Promise<MigrateResult>;
   /**
@@ -80,6 +82,9 @@ function withUnavailableErrors(client: PrismaClient): PrismaClient {
   // The extension changes no operation's arguments or results, only which error a timeout throws.
   return extended as unknown as PrismaClient;
 }
+
+/** An arbitrary constant: the session advisory lock that serialises migrations ("long" in ASCII). */
+const migrationLockKey = 0x6c6f6e67;
 
 /** Touches the task table (a lock on it stalls this as it stalls the API); one row at most. */
 const pingSql = 'SELECT 1 FROM "Task" LIMIT 1';
@@ -136,6 +141,7 @@ async function openPostgres(url: string, migrationsDir: string, limits?: Databas
   return {
     prisma,
     kind: 'postgres',
+    url,
     // Its own, shorter statement timeout; the race also bounds the wait for a pooled connection.
     ping: async (timeoutMs) => {
       await within(timeoutMs, prisma.$transaction([
@@ -144,11 +150,17 @@ async function openPostgres(url: string, migrationsDir: string, limits?: Databas
       ]));
     },
     migrate: async () => {
+      // Processes starting together on one database take turns: the first applies, the rest find nothing to do.
+      const lock = new pg.Client({ connectionString: url, application_name: 'longrun migrations' });
+      await lock.connect();
       const { factory, close } = postgresMigrationFactory(url);
       try {
+        await lock.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
         return await applyMigrations(factory, migrationsDir);
       } finally {
         await close();
+        // Ending the session releases the lock.
+        await lock.end();
       }
     },
     close: () => prisma.$disconnect(),

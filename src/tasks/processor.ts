@@ -1,5 +1,5 @@
+import type { StoredOutcome, Tx } from './taskStore.js';
 import type { TaskKind, TaskView } from './taskTypes.js';
-import type { NewVideo } from '../videos/videoTypes.js';
 
 export interface ProcessorContext {
   /** Fires when the task must stop: cancelled, or the server is shutting down. */
@@ -8,12 +8,13 @@ export interface ProcessorContext {
   progress(fraction: number, stage?: string): void;
 }
 
-/** What the runner stores together with the task's completion, in one transaction. */
+/** What a processor hands back when its work is done. */
 export interface ProcessorOutcome {
-  /** CREATE_VIDEO: the video to store. */
-  video?: NewVideo;
-  /** DELETE_VIDEO: the video row to delete (its files are gone already). */
-  deletedVideoId?: string;
+  /**
+   * Stores what the work produced (a video row), in the transaction that completes the task, so
+   * both commit or neither does. The engine knows nothing of what is stored.
+   */
+  store?(tx: Tx): Promise<StoredOutcome | void>;
 }
 
 /**

@@ -8,7 +8,6 @@ import { checkIdempotencyKey, type IdempotencyStore } from './idempotency.js';
 import { isWellFormedId } from './ids.js';
 import { matchesFilter, normalizeFilter, type Listing, type TaskFilter } from './listing.js';
 import type { Page, PageRequest } from './paging.js';
-import type { TaskRunner } from './taskRunner.js';
 import type { TaskStore, Tx } from './taskStore.js';
 import { isTerminal, type TaskView } from './taskTypes.js';
 import { TaskWatch } from './taskWatch.js';
@@ -20,7 +19,8 @@ export interface TaskServiceOptions {
   idempotency: IdempotencyStore;
   listing: Listing;
   events: EventBus;
-  runner: TaskRunner;
+  /** False while the server stops: new tasks are refused (503, UNAVAILABLE). */
+  isAccepting(): boolean;
   /** How long finished tasks are kept before the purge removes them. */
   retentionMs: number;
 }
@@ -35,22 +35,21 @@ export interface IdempotencyOptions {
 export class TaskService {
   private readonly store: TaskStore;
   private readonly events: EventBus;
-  private readonly runner: TaskRunner;
 
   constructor(private readonly options: TaskServiceOptions) {
-    ({ store: this.store, events: this.events, runner: this.runner } = options);
+    ({ store: this.store, events: this.events } = options);
   }
 
-  /** Validates, stores the task, and hands it to the runner once the row is committed. */
+  /** Validates, then stores the task and its job in one transaction. */
   async createVideoTask(rawInput: unknown, idempotency?: IdempotencyOptions): Promise<TaskView> {
     const input = parseCreateVideoInput(rawInput);
-    return this.submit('createVideo', input, idempotency, (tx) => this.store.insert('CREATE_VIDEO', { ...input }, tx), { atomic: false });
+    return this.submit('createVideo', input, idempotency, (tx) => this.store.insert('CREATE_VIDEO', { ...input }, tx));
   }
 
   /** Starts deleting a video; a video has at most one deletion under way. */
   async deleteVideoTask(videoId: string, idempotency?: IdempotencyOptions): Promise<TaskView> {
     if (!isWellFormedId(videoId)) throw new NotFoundError('video', videoId);
-    return this.submit('deleteVideo', { videoId }, idempotency, (tx) => this.store.insertDeletion(videoId, tx), { atomic: true });
+    return this.submit('deleteVideo', { videoId }, idempotency, (tx) => this.store.insertDeletion(videoId, tx));
   }
 
   async findTask(id: string): Promise<TaskView | null> {
@@ -82,8 +81,9 @@ export class TaskService {
   }
 
   /**
-   * A PENDING task ends CANCELLED at once. A RUNNING one is stopped (its processor's signal
-   * fires) and this waits, briefly, for it to end. A finished task is a conflict.
+   * A PENDING task ends CANCELLED at once. A RUNNING one is asked to stop: the request is
+   * stored, the database announces it, and the worker running it (in any process) aborts its
+   * processor; this waits, briefly, for it to end. A finished task is a conflict.
    */
   async cancelTask(id: string): Promise<TaskView> {
     // The task may move between our read and our write (claimed, retried): read again and
@@ -94,13 +94,10 @@ export class TaskService {
       if (task.status === 'PENDING') {
         const cancelled = await this.store.cancelPending(id);
         if (!cancelled) continue;
-        this.events.publish(cancelled);
         return cancelled;
       }
       const requested = task.cancelRequestedAt ? task : await this.store.requestCancel(id);
       if (!requested) continue;
-      if (requested !== task) this.events.publish(requested);
-      this.runner.cancel(id);
       const final = (await this.waitForTask(id, 5_000)) ?? requested;
       if (isTerminal(final.status) && final.status !== 'CANCELLED') throw this.finishedConflict(final);
       return final;
@@ -125,7 +122,8 @@ export class TaskService {
     const unsubscribe = this.events.subscribe(id, (task) => (watch ? watch.push(task) : early.push(task)));
     let current: TaskView | null;
     try {
-      current = await this.store.find(id);
+      // Shared with every other watcher that asks before the read starts (a subscribe storm).
+      current = await this.events.read(id);
     } catch (error) {
       unsubscribe();
       throw error;
@@ -193,27 +191,16 @@ export class TaskService {
     return task.finishedAt ? new Date(task.finishedAt.getTime() + this.options.retentionMs) : null;
   }
 
-  /** `atomic`: `create` writes more than one statement and needs a transaction of its own. */
   private async submit(
     scope: string,
     request: unknown,
     idempotency: IdempotencyOptions | undefined,
     create: (tx: Tx) => Promise<TaskView>,
-    { atomic }: { atomic: boolean },
   ): Promise<TaskView> {
-    if (!this.runner.isAccepting) throw new UnavailableError('The server is shutting down and takes no new tasks; try again shortly.');
-    let task: TaskView;
-    if (idempotency?.key !== undefined && idempotency.key !== null) {
-      checkIdempotencyKey(idempotency.key, idempotency.field, idempotency.in);
-      const result = await this.options.idempotency.createOnce({ scope, key: idempotency.key, request }, create);
-      if (result.replayed) return result.task;
-      task = result.task;
-    } else {
-      task = atomic ? await this.store.prisma.$transaction(create) : await create(this.store.prisma);
-    }
-    this.events.publish(task);
-    this.runner.enqueue(task.id);
-    return task;
+    if (!this.options.isAccepting()) throw new UnavailableError('The server is shutting down and takes no new tasks; try again shortly.');
+    if (idempotency?.key === undefined || idempotency.key === null) return this.store.prisma.$transaction(create);
+    checkIdempotencyKey(idempotency.key, idempotency.field, idempotency.in);
+    return (await this.options.idempotency.createOnce({ scope, key: idempotency.key, request }, create)).task;
   }
 
   private finishedConflict(task: TaskView): ConflictError {

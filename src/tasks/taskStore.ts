@@ -1,9 +1,11 @@
 // Every statement that moves a task. Each is conditional on the task's current status, so a
 // stale writer can never move a task backwards or touch a finished one; each bumps `version`.
+import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { Prisma, PrismaClient, Task, Video } from '../generated/prisma/client.js';
-import type { NewVideo, VideoRecord } from '../videos/videoTypes.js';
-import type { ProcessorOutcome, TaskFailureInfo } from './processor.js';
+import type { Prisma, PrismaClient, Task } from '../generated/prisma/client.js';
+import type { TaskQueue } from '../queue/jobQueue.js';
+import type { VideoRecord } from '../videos/videoTypes.js';
+import type { TaskFailureInfo } from './processor.js';
 import { terminalStatuses, type TaskKind, type TaskView } from './taskTypes.js';
 
 export const withVideo = { video: true } as const;
@@ -11,11 +13,11 @@ export const withVideo = { video: true } as const;
 /**
  * Writes do not `include` the video: with an include Prisma runs every write as a transaction
  * of five statements (BEGIN, the write, a re-read, a read of the video, COMMIT), without it one
- * (decision 0006). A task that is not SUCCEEDED has no video, and succeed() has the video it
- * just created, so the view is complete either way.
+ * (decision 0006). What a write returns serves its caller's decisions; clients get the task
+ * re-read with its video (find, and the event bus).
  */
-function view(task: Task, video: Video | null = null): TaskView {
-  return { ...task, video };
+function view(task: Task): TaskView {
+  return { ...task, video: null };
 }
 
 export type Tx = Prisma.TransactionClient;
@@ -27,15 +29,34 @@ export function isPrismaError(error: unknown, code: string): boolean {
 /** Raised inside a transaction to roll it back when the task moved on meanwhile. */
 class TaskMovedOn extends Error {}
 
-export class TaskStore {
-  constructor(readonly prisma: PrismaClient) {}
+/** Which state a run takes a task over from: a queued task, or one whose previous run died. */
+export type ClaimFrom = { status: 'PENDING' } | { status: 'RUNNING'; claimId: string | null };
 
-  async insert(kind: TaskKind, input: Prisma.InputJsonValue, tx: Tx = this.prisma): Promise<TaskView> {
-    return view(await tx.task.create({ data: { kind, input } }));
+/** What a processor's own hook stored with the task's completion (see ProcessorOutcome.store). */
+export interface StoredOutcome {
+  videoId?: string;
+}
+
+export class TaskStore {
+  constructor(readonly prisma: PrismaClient, private readonly queue: TaskQueue) {}
+
+  /** Creates a PENDING task and its job, in `tx` or in a transaction of its own. */
+  async insert(kind: TaskKind, input: Prisma.InputJsonValue, tx?: Tx): Promise<TaskView> {
+    const write = async (client: Tx) => {
+      const jobId = randomUUID();
+      const task = await client.task.create({ data: { id: randomUUID(), kind, input, jobId } });
+      await this.queue.enqueue(client, { jobId, taskId: task.id });
+      return view(task);
+    };
+    return tx ? write(tx) : this.prisma.$transaction(write);
   }
 
   find(id: string): Promise<TaskView | null> {
     return this.prisma.task.findUnique({ where: { id }, include: withVideo });
+  }
+
+  findMany(ids: string[]): Promise<TaskView[]> {
+    return this.prisma.task.findMany({ where: { id: { in: ids } }, include: withVideo });
   }
 
   findVideo(id: string): Promise<VideoRecord | null> {
@@ -55,89 +76,114 @@ export class TaskStore {
     throw new ConflictError(`Video ${videoId} is already being deleted by task ${video.deletingTaskId}.`, { taskId: video.deletingTaskId });
   }
 
-  /** PENDING (and due) -> RUNNING for this owner; null when the task is not ours to run. */
-  claim(id: string, ownerId: string): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'PENDING', cancelRequestedAt: null, OR: [{ runAfter: null }, { runAfter: { lte: new Date() } }] }, {
-      status: 'RUNNING', ownerId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), runAfter: null,
+  /**
+   * Gives the task to the run named `claimId`: from PENDING, or from RUNNING under the claim of
+   * a run the engine found dead (fail-over). Counts an attempt. Null when the task moved on.
+   */
+  claim(id: string, claimId: string, from: ClaimFrom): Promise<TaskView | null> {
+    const where = from.status === 'PENDING' ? { id, status: 'PENDING' as const } : { id, status: 'RUNNING' as const, claimId: from.claimId };
+    return this.updateIf({ ...where, cancelRequestedAt: null }, {
+      status: 'RUNNING', claimId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), runAfter: null,
     });
   }
 
-  // The writes of a running task name its owner: a process that lost the task (recovered
+  // The writes of a running task name its claim: a run that lost the task (failed over
   // elsewhere after it was thought dead) can no longer touch it.
 
-  updateProgress(id: string, owner: string, progress: number, stage: string): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'RUNNING', ownerId: owner }, { progress, stage });
+  updateProgress(id: string, claimId: string, progress: number, stage: string): Promise<TaskView | null> {
+    return this.updateIf({ id, status: 'RUNNING', claimId }, { progress, stage });
   }
 
-  /** Stores what the processor produced and completes the task, all or nothing. */
-  succeed(id: string, owner: string, outcome: ProcessorOutcome): Promise<TaskView | null> {
-    const where = { id, status: 'RUNNING' as const, ownerId: owner };
+  /** Completes the task, with what the processor's own hook stores in the same transaction. */
+  succeed(id: string, claimId: string, store?: (tx: Tx) => Promise<StoredOutcome | void>): Promise<TaskView | null> {
+    const where = { id, status: 'RUNNING' as const, claimId };
     const done = { status: 'SUCCEEDED' as const, progress: 1, stage: 'done' };
     // Nothing else to write: one conditional UPDATE, no transaction.
-    if (!outcome.video && !outcome.deletedVideoId) return this.inTransaction((tx) => this.finish(tx, where, done), this.prisma);
+    if (!store) return this.inTransaction((tx) => this.finish(tx, where, done), this.prisma);
     return this.inTransaction(async (tx) => {
-      const created = outcome.video ? await tx.video.create({ data: outcome.video satisfies NewVideo }) : null;
-      if (outcome.deletedVideoId) await tx.video.deleteMany({ where: { id: outcome.deletedVideoId } });
-      return this.finish(tx, where, { ...done, ...(created ? { videoId: created.id } : {}) }, created);
+      const stored = (await store(tx)) ?? {};
+      return this.finish(tx, where, { ...done, ...(stored.videoId ? { videoId: stored.videoId } : {}) });
     });
   }
 
-  fail(id: string, owner: string | null, failure: TaskFailureInfo): Promise<TaskView | null> {
-    return this.inTransaction((tx) => this.finish(tx, { id, status: 'RUNNING', ...(owner ? { ownerId: owner } : {}) }, {
+  /** RUNNING -> FAILED, for the run holding the claim (or for the claim a dead run left). */
+  fail(id: string, claimId: string | null, failure: TaskFailureInfo): Promise<TaskView | null> {
+    return this.inTransaction((tx) => this.finish(tx, { id, status: 'RUNNING', claimId }, {
       status: 'FAILED', stage: 'failed', errorCode: failure.code, errorMessage: failure.message, errorRetryable: failure.retryable,
     }));
   }
 
   /**
-   * RUNNING -> PENDING after a retryable failure, not to run before `runAfter`. Null when a
-   * cancel was asked for meanwhile (the caller cancels instead) or the task is not ours.
+   * RUNNING -> PENDING after a retryable failure, with a new job that starts at `runAfter`.
+   * Null when a cancel was asked for meanwhile (the caller cancels instead) or the claim is lost.
    */
-  scheduleRetry(id: string, owner: string, runAfter: Date, failure: TaskFailureInfo): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'RUNNING', ownerId: owner, cancelRequestedAt: null }, {
-      status: 'PENDING', stage: 'retrying', ownerId: null, runAfter,
-      errorCode: failure.code, errorMessage: failure.message, errorRetryable: failure.retryable,
+  scheduleRetry(id: string, claimId: string, runAfter: Date, failure: TaskFailureInfo): Promise<TaskView | null> {
+    return this.requeueWith(id, claimId, runAfter, {
+      stage: 'retrying', runAfter, errorCode: failure.code, errorMessage: failure.message, errorRetryable: failure.retryable,
     });
   }
 
+  /** PENDING -> CANCELLED, and its job withdrawn. */
   cancelPending(id: string): Promise<TaskView | null> {
-    return this.inTransaction((tx) => this.finish(tx, { id, status: 'PENDING' }, { status: 'CANCELLED', stage: 'cancelled' }));
+    return this.inTransaction(async (tx) => {
+      const task = await this.finish(tx, { id, status: 'PENDING' }, { status: 'CANCELLED', stage: 'cancelled' });
+      if (task.jobId) await this.queue.cancel(tx, task.jobId);
+      return task;
+    });
   }
 
-  /** Records the wish durably, so a crash before the runner stops the task still cancels it. */
+  /** Records the wish durably, so a run that takes the task over after a crash cancels it. */
   requestCancel(id: string): Promise<TaskView | null> {
     return this.updateIf({ id, status: 'RUNNING', cancelRequestedAt: null }, { cancelRequestedAt: new Date() });
   }
 
   /** RUNNING -> CANCELLED; only once a cancel was asked for (requestCancel). */
-  cancelRunning(id: string, owner: string | null): Promise<TaskView | null> {
+  cancelRunning(id: string, claimId: string | null): Promise<TaskView | null> {
     return this.inTransaction((tx) => this.finish(tx, {
-      id, status: 'RUNNING', cancelRequestedAt: { not: null }, ...(owner ? { ownerId: owner } : {}),
+      id, status: 'RUNNING', cancelRequestedAt: { not: null }, claimId,
     }, { status: 'CANCELLED', stage: 'cancelled' }));
   }
 
   /**
-   * RUNNING -> PENDING (shutdown, or a run this process lost track of); the next claim counts
-   * a new attempt. Null when a cancel was asked for (the caller cancels instead).
+   * RUNNING -> PENDING with a new job (the server stops); the next claim counts a new attempt.
+   * Null when a cancel was asked for (the caller cancels instead) or the claim is lost.
    */
-  requeue(id: string, owner: string | null): Promise<TaskView | null> {
-    return this.updateIf({ id, status: 'RUNNING', cancelRequestedAt: null, ...(owner ? { ownerId: owner } : {}) }, {
-      status: 'PENDING', stage: 'queued', ownerId: null, progress: 0,
-    });
+  requeue(id: string, claimId: string): Promise<TaskView | null> {
+    return this.requeueWith(id, claimId, null, { stage: 'queued', progress: 0 });
   }
 
   /** Stops a running task the way its state asks: CANCELLED if a cancel was asked for, else back to PENDING. */
-  async release(id: string, owner: string | null): Promise<TaskView | null> {
-    return (await this.requeue(id, owner)) ?? this.cancelRunning(id, owner);
+  async release(id: string, claimId: string): Promise<TaskView | null> {
+    return (await this.requeue(id, claimId)) ?? this.cancelRunning(id, claimId);
   }
 
-  /** RUNNING tasks of one owner (or of any owner), for recovery. */
-  async running(owner?: string): Promise<{ id: string; attempts: number }[]> {
-    return this.prisma.task.findMany({ where: { status: 'RUNNING', ...(owner ? { ownerId: owner } : {}) }, select: { id: true, attempts: true } });
+  /**
+   * Tasks under way that have no job: rows written before the job engine took over (an
+   * upgrade). Each gets one, in its own transaction; returns how many.
+   */
+  async enqueueUnqueued(): Promise<number> {
+    const rows = await this.prisma.task.findMany({ where: { status: { in: ['PENDING', 'RUNNING'] }, jobId: null }, select: { id: true } });
+    let count = 0;
+    for (const { id } of rows) {
+      const jobId = randomUUID();
+      const queued = await this.prisma.$transaction(async (tx) => {
+        const { count: updated } = await tx.task.updateMany({ where: { id, jobId: null }, data: { jobId } });
+        if (updated === 1) await this.queue.enqueue(tx, { jobId, taskId: id });
+        return updated;
+      });
+      count += queued;
+    }
+    return count;
   }
 
-  async pending(): Promise<{ id: string; runAfter: Date | null }[]> {
-    return this.prisma.task.findMany({
-      where: { status: 'PENDING' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, runAfter: true },
+  private async requeueWith(id: string, claimId: string, startAfter: Date | null, data: Prisma.TaskUpdateInput): Promise<TaskView | null> {
+    return this.inTransaction(async (tx) => {
+      const jobId = randomUUID();
+      const task = await this.updateOrMovedOn(tx, { id, status: 'RUNNING', claimId, cancelRequestedAt: null }, {
+        ...data, status: 'PENDING', claimId: null, jobId,
+      });
+      await this.queue.enqueue(tx, { jobId, taskId: id, startAfter });
+      return task;
     });
   }
 
@@ -158,13 +204,13 @@ export class TaskStore {
     return count;
   }
 
-  private async finish(tx: Tx, where: Prisma.TaskWhereUniqueInput & { id: string }, data: Prisma.TaskUpdateInput, video: Video | null = null): Promise<TaskView> {
+  private async finish(tx: Tx, where: Prisma.TaskWhereUniqueInput & { id: string }, data: Prisma.TaskUpdateInput): Promise<TaskView> {
     const id = where.id;
     try {
       const task = view(await tx.task.update({
         where,
-        data: { ...data, finishedAt: new Date(), ownerId: null, runAfter: null, version: { increment: 1 } },
-      }), video);
+        data: { ...data, finishedAt: new Date(), claimId: null, runAfter: null, version: { increment: 1 } },
+      }));
       // A deletion that did not succeed lets go of its video.
       if (task.kind === 'DELETE_VIDEO' && task.status !== 'SUCCEEDED') {
         await tx.video.updateMany({ where: { deletingTaskId: id }, data: { deletingTaskId: null } });
@@ -182,6 +228,16 @@ export class TaskStore {
       return await (client ? work(client) : this.prisma.$transaction(work));
     } catch (error) {
       if (error instanceof TaskMovedOn) return null;
+      throw error;
+    }
+  }
+
+  /** A conditional update inside a transaction; throws TaskMovedOn (rolling it back) when it matched nothing. */
+  private async updateOrMovedOn(tx: Tx, where: Prisma.TaskWhereUniqueInput, data: Prisma.TaskUpdateInput): Promise<TaskView> {
+    try {
+      return view(await tx.task.update({ where, data: { ...data, version: { increment: 1 } } }));
+    } catch (error) {
+      if (isPrismaError(error, 'P2025')) throw new TaskMovedOn();
       throw error;
     }
   }

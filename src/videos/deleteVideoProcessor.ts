@@ -1,4 +1,4 @@
-// DELETE_VIDEO: remove the stored files, then let the runner delete the row together with the
+// DELETE_VIDEO: remove the stored files, then delete the row together with the
 // task's completion. Run again after a crash, it finds the files gone and finishes the job.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +17,10 @@ export function createDeleteVideoProcessor(mediaDir: string, findVideo: (id: str
       else for (const file of [video.contentPath, video.posterPath]) await fs.rm(path.resolve(mediaDir, file), { force: true });
     }
     progress(0.9, 'removing-record');
-    return { deletedVideoId: videoId };
+    return {
+      store: async (tx) => {
+        await tx.video.deleteMany({ where: { id: videoId } });
+      },
+    };
   };
 }

@@ -1,10 +1,11 @@
 // CREATE_VIDEO: render the MP4 and poster into the media directory, then describe the video
-// for the runner to store together with the task's completion.
+// to be stored together with the task's completion.
 import path from 'node:path';
 import type { RenderSettings } from '../config.js';
 import type { Processor } from '../tasks/processor.js';
 import type { CreateVideoInput } from './createVideoInput.js';
 import { renderVideo } from './render.js';
+import type { NewVideo } from './videoTypes.js';
 
 export function createVideoProcessor(mediaDir: string, settings: RenderSettings): Processor {
   return async (task, { signal, progress }) => {
@@ -22,18 +23,19 @@ export function createVideoProcessor(mediaDir: string, settings: RenderSettings)
       onProgress: (fraction, stage) => progress(fraction * 0.95, stage),
     });
     progress(0.97, 'publishing');
+    const video: NewVideo = {
+      title: input.title,
+      plot: input.plot,
+      durationSeconds: input.durationSeconds,
+      width: settings.width,
+      height: settings.height,
+      fps: settings.fps,
+      sizeBytes: result.sizeBytes,
+      contentPath: path.relative(mediaDir, result.contentFile),
+      posterPath: path.relative(mediaDir, result.posterFile),
+    };
     return {
-      video: {
-        title: input.title,
-        plot: input.plot,
-        durationSeconds: input.durationSeconds,
-        width: settings.width,
-        height: settings.height,
-        fps: settings.fps,
-        sizeBytes: result.sizeBytes,
-        contentPath: path.relative(mediaDir, result.contentFile),
-        posterPath: path.relative(mediaDir, result.posterFile),
-      },
+      store: async (tx) => ({ videoId: (await tx.video.create({ data: video })).id }),
     };
   };
 }

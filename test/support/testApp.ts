@@ -30,9 +30,8 @@ export async function makeDataDir(): Promise<string> {
 /** Settings that keep renders short and small in tests. */
 export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({}),
+    ...loadConfig({ DATA_DIR: dataDir }),
     port: 0,
-    dataDir,
     workerConcurrency: 2,
     progressIntervalMs: 20,
     render: { width: 320, height: 180, fps: 12 },
