@@ -69,6 +69,17 @@ async function startProcess(role: Role, env: Record<string, string> = {}): Promi
   return server;
 }
 
+const running = (server: ServerProcess): boolean => server.child.exitCode === null && server.child.signalCode === null;
+
+/** SIGTERM to every one still running (SIGKILL after 20 s); says which did not exit 0. */
+async function stopAll(servers: ServerProcess[]): Promise<void> {
+  const live = servers.filter(running);
+  const exits = await Promise.all(live.map((server) => stopServer(server, 20_000)));
+  exits.forEach((exit, i) => {
+    if (exit !== 0) console.log(`process ${live[i]!.child.pid} ended with ${String(exit)} after SIGTERM:\n${live[i]!.stderr()}`);
+  });
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
   mediaDir = await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-media-'));
@@ -78,11 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
-  const exits = await Promise.all(processes.map((server) => stopServer(server, 20_000)));
-  // Only the worker the fail-over test kills should end otherwise than with 0; say so if not.
-  exits.forEach((exit, i) => {
-    if (exit !== 0 && exit !== 'SIGKILL') console.log(`process ${processes[i]!.child.pid} ended with ${String(exit)} on SIGTERM:\n${processes[i]!.stderr()}`);
-  });
+  await stopAll(processes);
   // A worker killed without its parent-death signal would leave its ffmpeg rendering on.
   for (const pid of findProcesses('ffmpeg', mediaDir)) process.kill(pid, 'SIGKILL');
   await Promise.all([mediaDir, ...dataDirs].map((dir) => fs.rm(dir, { recursive: true, force: true })));
@@ -180,7 +187,7 @@ describe('one API process and two workers rendering long videos', () => {
     workers = await Promise.all([startProcess('worker', { ...longRender, WORKER_CONCURRENCY: '1' }), startProcess('worker', { ...longRender, WORKER_CONCURRENCY: '1' })]);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => stopServer(worker, 20_000)));
+    await stopAll(workers);
   }, 60_000);
 
   test('a subscriber on A sees every state of a task a worker renders, in version order, and A serves its video', async () => {
