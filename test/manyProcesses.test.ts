@@ -56,6 +56,7 @@ let api: ServerProcess;
 const processes: ServerProcess[] = [];
 const dataDirs: string[] = [];
 const clients: Client[] = [];
+const watchers = new Set<() => void>();
 
 /** Starts a process of `role` on the test database and the shared MEDIA_DIR, with a DATA_DIR of its own. */
 async function startProcess(role: Role, env: Record<string, string> = {}): Promise<ServerProcess> {
@@ -86,6 +87,11 @@ beforeAll(async () => {
   // The API first and alone: it migrates the database before any worker connects.
   api = await startProcess('api');
 }, 60_000);
+
+afterEach(() => {
+  for (const stop of watchers) stop();
+  watchers.clear();
+});
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
@@ -158,9 +164,13 @@ function watchRenders(): { stop(): { ffmpeg: number; parent: number; commandLine
   };
   sample();
   const timer = setInterval(sample, 50);
+  const stop = () => clearInterval(timer);
+  // A test that fails before stop() must not leave it sampling (and jest waiting) for ever.
+  watchers.add(stop);
   return {
     stop: () => {
-      clearInterval(timer);
+      stop();
+      watchers.delete(stop);
       return [...seen.values()];
     },
   };
