@@ -11,6 +11,7 @@ import { escapeFilterValue, ffmpegPath, fontFile, mentionsNoSpace, runFfmpeg, ty
 import { checkJpeg, checkMp4, OutputInvalid } from './outputCheck.js';
 import { renderLimits } from './renderLimits.js';
 import { centreLines, cleanText, layoutText } from './textLayout.js';
+import { newWorkDir, removeAbandonedWorkDirs } from './workDirs.js';
 
 export { ffmpegPath } from './ffmpegBinary.js';
 
@@ -91,7 +92,6 @@ const RENDER_PROGRESS_SHARE = 0.95;
  * about half the work; boundaries move by at most 1/TEXT_FPS seconds.
  */
 const TEXT_FPS = 4;
-const WORK_DIR_NAME = '.render-tmp';
 
 // --- filtergraph -------------------------------------------------------------------------
 
@@ -261,7 +261,7 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
 
   const binary = req.ffmpegPath ?? ffmpegPath;
   const outputDir = path.resolve(req.outputDir);
-  const workDir = path.join(outputDir, WORK_DIR_NAME);
+  const workDir = newWorkDir(outputDir);
   const contentFile = path.join(outputDir, 'video.mp4');
   const posterFile = path.join(outputDir, 'poster.jpg');
   const partialVideo = path.join(workDir, 'video.mp4');
@@ -275,8 +275,7 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
 
   const createdOutputDir = await fsStep('cannot create the output directory', async () => {
     const first = await mkdir(outputDir, { recursive: true });
-    // A leftover from a crashed attempt is ours to replace.
-    await rm(workDir, { recursive: true, force: true });
+    await removeAbandonedWorkDirs(outputDir);
     await mkdir(workDir);
     return first !== undefined;
   });

@@ -47,3 +47,28 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   const url = await ready;
   return { child, url, stderr, exited };
 }
+
+/** What a process does: `all` (the default), `api` (HTTP, GraphQL, WebSocket) or `worker` (runs tasks). */
+export type Role = 'all' | 'api' | 'worker';
+
+/** `src/main.ts` with ROLE=`role`; the child exists at once, `ready` resolves with its URL. */
+export function spawnRole(role: Role, env: Record<string, string>): ReturnType<typeof spawnServer> {
+  return spawnServer({ ROLE: role, ...env });
+}
+
+/**
+ * SIGTERM, then SIGKILL if the process has not exited within `graceMs`. Resolves with its exit
+ * code or signal name (at once for a process that has already exited).
+ */
+export async function stopServer(server: { child: ChildProcess; exited: Promise<number | string> }, graceMs = 20_000): Promise<number | string> {
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  const first = await Promise.race([server.exited, late]);
+  clearTimeout(timer);
+  if (first !== 'late') return first;
+  server.child.kill('SIGKILL');
+  return server.exited;
+}
