@@ -61,22 +61,27 @@ function ffmpegArgv(pid: number): string[] {
 
 /** Runs the real render once and captures the argv of its (single) ffmpeg run and its text files. */
 async function captureRenderCommand(root: string, settings: { width: number; height: number; fps: number }): Promise<Captured> {
-  const commands: { binary: string; args: string[]; files: Map<string, Buffer> }[] = [];
+  const commands: { binary: string; args: string[]; files: Map<string, Buffer>; workDir: string }[] = [];
   const outputDir = path.join(root, 'capture');
-  const workDir = path.join(outputDir, '.render-tmp');
   await renderVideo({
     ...input, durationSeconds: DURATION, ...settings, outputDir,
     onSpawn: (pid) => {
       const argv = ffmpegArgv(pid);
+      // Each run renders in a work directory of its own (`.render-<uuid>`, src/videos/workDirs.ts);
+      // this output directory is new, so there is exactly one.
+      const workDirs = readdirSync(outputDir).filter((name) => name.startsWith('.render-'));
+      if (workDirs.length !== 1) throw new Error(`expected one render work directory in ${outputDir}, found ${workDirs.join(', ') || 'none'}`);
+      const workDir = path.join(outputDir, workDirs[0] as string);
       const files = new Map<string, Buffer>();
       for (const name of readdirSync(workDir)) if (name.endsWith('.txt')) files.set(name, readFileSync(path.join(workDir, name)));
-      commands.push({ binary: argv[0] as string, args: argv.slice(1), files });
+      commands.push({ binary: argv[0] as string, args: argv.slice(1), files, workDir });
     },
   });
   if (commands.length !== 1) {
     throw new Error(`the render spawned ${commands.length} ffmpeg processes; the floor replicates a render of exactly one (update bench/benchmarks/render.ts)`);
   }
   const [command] = commands as [(typeof commands)[number]];
+  const workDir = command.workDir;
   const video = path.join(workDir, 'video.mp4');
   const poster = path.join(workDir, 'poster.jpg');
   const count = (arg: string) => command.args.filter((a) => a === arg).length;
