@@ -54,7 +54,9 @@ export class UnavailableError extends AppError {
 // disk_full (the embedded database on a full DATA_DIR, too), 53200 out_of_memory, 53300
 // too_many_connections, 57P01-57P03 admin shutdown / crash shutdown / cannot connect now, and the
 // 08 class (connection exceptions).
-const unavailableSqlStates = new Set(['57014', '55P03', '53100', '53200', '53300', '57P01', '57P02', '57P03']);
+// 55000 is what PostgreSQL answers a connection to a database that refuses them for now
+// (ALLOW_CONNECTIONS false during maintenance): a wait, not a bug.
+const unavailableSqlStates = new Set(['57014', '55P03', '53100', '53200', '53300', '55000', '57P01', '57P02', '57P03']);
 // How @prisma/adapter-pg names connection failures it recognises (DriverAdapterError.cause.kind).
 const unavailableAdapterKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 // pg-pool's and pg's own messages when no connection could be had in connectionTimeoutMillis;

@@ -126,3 +126,28 @@ test('no free connection within DB_POOL_TIMEOUT_MS: 503 with Retry-After, while 
     await small.cleanup();
   }
 });
+
+test('a database refusing connections for maintenance (ALLOW_CONNECTIONS false): 503 with Retry-After, then all recovers', async () => {
+  const created = await postJson(t.url, '/videos/tasks', { title: 'before maintenance', plot: 'p' });
+  const id = created.body.id as string;
+  expect((await request(t.url, `/videos/tasks/${id}?wait=10`)).body.status).toBe('done');
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    const refused = await waitFor('a refused request', async () => {
+      const res = await request(t.url, `/videos/tasks/${id}`);
+      return res.status === 200 ? null : res;
+    }, 10_000, 50);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.body).toMatchObject({ code: 'UNAVAILABLE' });
+  } finally {
+    await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
+    await admin.end();
+  }
+  await waitFor('the database back', async () => ((await request(t.url, `/videos/tasks/${id}`)).status === 200 ? true : null), 20_000, 100);
+  expect(lines.filter((line) => line.includes('unexpected error'))).toEqual([]);
+});

@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import { buildApp } from '../src/app.js';
 import { openDatabase } from '../src/db/database.js';
-import { request, waitFor } from './support/http.js';
+import type { Processor } from '../src/tasks/processor.js';
+import { postJson, request, waitFor } from './support/http.js';
 import { migratedPgliteTemplate } from './support/pgliteTemplate.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { makeDataDir, startTestApp, testConfig } from './support/testApp.js';
@@ -40,6 +41,28 @@ test('cancelling a task that waits for its retry ends it at once; it never runs 
     expect(Number(waiting.headers.get('retry-after'))).toBeGreaterThan(20);
     const cancelled = await request(t.url, `/videos/tasks/${id}/cancel`, { method: 'POST' });
     expect(cancelled.body).toMatchObject({ status: 'cancelled', attempts: 1 });
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a run that lost its task to another run learns it before it publishes, and changes nothing', async () => {
+  let outcome: 'resolved' | 'rejected' | null = null;
+  const processor: Processor = async (task, { ensureCurrent }) => {
+    // Another run takes the task over while this one works (its worker froze past the heartbeat).
+    await prisma().task.update({ where: { id: task.id }, data: { claimId: 'the-run-that-took-over' } });
+    await ensureCurrent().then(() => (outcome = 'resolved'), () => (outcome = 'rejected'));
+    return { store: async (tx) => ({ videoId: (await tx.video.create({ data: { title: 'stale', plot: '', durationSeconds: 1, width: 2, height: 2, fps: 1, sizeBytes: 1, contentPath: 'x', posterPath: 'y' } })).id }) };
+  };
+  const t = await startTestApp({ processors: { CREATE_VIDEO: processor } });
+  const prisma = () => t.app.services.database.prisma;
+  try {
+    const { id } = (await postJson(t.url, '/videos/tasks', { title: 'lost', plot: 'p' })).body as { id: string };
+    await waitFor('the run to check its claim', async () => outcome, 10_000, 10);
+    expect(outcome).toBe('rejected');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await prisma().task.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'RUNNING', claimId: 'the-run-that-took-over' });
+    expect(await prisma().video.count()).toBe(0);
   } finally {
     await t.cleanup();
   }

@@ -6,6 +6,11 @@ export interface ProcessorContext {
   signal: AbortSignal;
   /** Reports progress as a fraction 0..1 and the current step; cheap to call often. */
   progress(fraction: number, stage?: string): void;
+  /**
+   * Resolves while this run still holds the task; otherwise stops the run (the signal fires) and
+   * rejects. One read: for the moment before the work touches what another run may own.
+   */
+  ensureCurrent(): Promise<void>;
 }
 
 /** What a processor hands back when its work is done. */

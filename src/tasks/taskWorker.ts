@@ -172,7 +172,16 @@ export class TaskWorker {
     let outcome: ProcessorOutcome;
     try {
       if (!processor) throw Object.assign(new Error(`no processor for ${task.kind}`), { code: 'UNSUPPORTED', retryable: false });
-      outcome = await processor(task, { signal, progress: (fraction, stage) => reporter.report(fraction, stage) });
+      outcome = await processor(task, {
+        signal,
+        progress: (fraction, stage) => reporter.report(fraction, stage),
+        ensureCurrent: async () => {
+          const current = await store.find(id);
+          if (current?.claimId === claimId && current.status === 'RUNNING') return;
+          abort.abort(new StopReason('lost'));
+          throw new StopReason('lost');
+        },
+      });
     } catch (error) {
       await reporter.close();
       return this.afterError(task, claimId, signal, error);

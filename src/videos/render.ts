@@ -33,6 +33,12 @@ export interface RenderRequest {
   onProgress?: (fraction: number, stage: RenderStage) => void;
   /** Called with the pid of every ffmpeg child as it starts (tests, diagnostics). */
   onSpawn?: (pid: number) => void;
+  /**
+   * Called once the files are rendered and checked, just before they are moved into place;
+   * throwing stops the render there (its run lost the task, and the files in place are another
+   * run's).
+   */
+  beforePublish?: () => Promise<void>;
   /** Overrides the bundled ffmpeg binary. */
   ffmpegPath?: string;
 }
@@ -312,6 +318,7 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
     });
     if (rendered.kind !== 'ok') throw outcomeError(rendered, 'rendering');
     await verifyOutputs(req, { video: partialVideo, poster: partialPoster, workDir }, rendered.stderrTail);
+    await req.beforePublish?.();
 
     const sizeBytes = await fsStep('cannot publish the rendered files', async () => {
       await rename(partialPoster, posterFile);

@@ -8,7 +8,7 @@ import type { MediaStore } from './mediaStore.js';
 import type { NewVideo } from './videoTypes.js';
 
 export function createVideoProcessor(media: MediaStore, settings: RenderSettings): Processor {
-  return async (task, { signal, progress }) => {
+  return async (task, { signal, progress, ensureCurrent }) => {
     const input = task.input as unknown as CreateVideoInput;
     const outputDir = media.taskDirectory(task.id);
     const result = await renderVideo({
@@ -18,6 +18,8 @@ export function createVideoProcessor(media: MediaStore, settings: RenderSettings
       ...settings,
       outputDir,
       signal,
+      // A run frozen past its fail-over must not move its files over the new run's published ones.
+      beforePublish: ensureCurrent,
       onProgress: (fraction, stage) => progress(fraction * 0.95, stage),
     });
     progress(0.97, 'publishing');
