@@ -29,7 +29,7 @@ const timedProcessor: Processor = (task, context) => {
   const mark: Marks = { start: Date.now(), reports: 0 };
   marks.set(task.id, mark);
   return real(task, {
-    signal: context.signal,
+    ...context,
     progress: (fraction, stage) => {
       mark.reports++;
       if (stage === 'rendering') mark.rendering ??= Date.now();
