@@ -55,8 +55,22 @@ export class TaskStore {
     return this.prisma.task.findUnique({ where: { id }, include: withVideo });
   }
 
-  findMany(ids: string[]): Promise<TaskView[]> {
-    return this.prisma.task.findMany({ where: { id: { in: ids } }, include: withVideo });
+  /** The task row alone, without its video (one statement instead of two). */
+  async findRow(id: string): Promise<TaskView | null> {
+    const task = await this.prisma.task.findUnique({ where: { id } });
+    return task ? view(task) : null;
+  }
+
+  /**
+   * Tasks with their videos. Prisma's `include` reads the videos with a second statement even
+   * when no task has one; here that statement runs only for tasks that have a video.
+   */
+  async findMany(ids: string[]): Promise<TaskView[]> {
+    const tasks = await this.prisma.task.findMany({ where: { id: { in: ids } } });
+    const videoIds = tasks.flatMap((task) => (task.videoId ? [task.videoId] : []));
+    const videos = videoIds.length > 0 ? await this.prisma.video.findMany({ where: { id: { in: videoIds } } }) : [];
+    const byId = new Map(videos.map((video) => [video.id, video]));
+    return tasks.map((task) => ({ ...task, video: task.videoId ? byId.get(task.videoId) ?? null : null }));
   }
 
   findVideo(id: string): Promise<VideoRecord | null> {
@@ -77,12 +91,13 @@ export class TaskStore {
   }
 
   /**
-   * Gives the task to the run named `claimId`: from PENDING, or from RUNNING under the claim of
-   * a run the engine found dead (fail-over). Counts an attempt. Null when the task moved on.
+   * Gives the task to the run named `claimId` of job `jobId` (the task's current job): from
+   * PENDING, or from RUNNING under the claim of a run the engine found dead (fail-over). Counts
+   * an attempt. Null when the task moved on.
    */
-  claim(id: string, claimId: string, from: ClaimFrom): Promise<TaskView | null> {
+  claim(id: string, jobId: string, claimId: string, from: ClaimFrom): Promise<TaskView | null> {
     const where = from.status === 'PENDING' ? { id, status: 'PENDING' as const } : { id, status: 'RUNNING' as const, claimId: from.claimId };
-    return this.updateIf({ ...where, cancelRequestedAt: null }, {
+    return this.updateIf({ ...where, jobId, cancelRequestedAt: null }, {
       status: 'RUNNING', claimId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), runAfter: null,
     });
   }

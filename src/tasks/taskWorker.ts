@@ -114,9 +114,12 @@ export class TaskWorker {
 
   private async claimAndRun(job: ClaimedJob, claimId: string, abort: AbortController): Promise<void> {
     const { store, retry, logger } = this.options;
+    // The usual case, in one statement: the task waits for this very job.
+    const queued = await store.claim(job.taskId, job.id, claimId, { status: 'PENDING' });
+    if (queued) return this.run(queued, claimId, abort);
     // A claim fails when the task moved between the read and the write (a cancel): read again.
     for (let round = 0; round < 5; round++) {
-      const current = await store.find(job.taskId);
+      const current = await store.findRow(job.taskId);
       // Gone, finished, or superseded by a newer job (requeued after a stop): nothing to do.
       if (!current || current.jobId !== job.id || isTerminal(current.status)) return;
       let from: ClaimFrom = { status: 'PENDING' };
@@ -135,7 +138,7 @@ export class TaskWorker {
         logger.warn('taking over a task whose run stopped answering', { taskId: current.id, attempts: current.attempts, previousClaim: current.claimId });
         from = { status: 'RUNNING', claimId: current.claimId };
       }
-      const task = await store.claim(current.id, claimId, from);
+      const task = await store.claim(current.id, job.id, claimId, from);
       if (task) return this.run(task, claimId, abort);
     }
     throw new Error(`task ${job.taskId} kept changing while it was being claimed`);
@@ -176,7 +179,7 @@ export class TaskWorker {
         signal,
         progress: (fraction, stage) => reporter.report(fraction, stage),
         ensureCurrent: async () => {
-          const current = await store.find(id);
+          const current = await store.findRow(id);
           if (current?.claimId === claimId && current.status === 'RUNNING') return;
           abort.abort(new StopReason('lost'));
           throw new StopReason('lost');
