@@ -21,7 +21,7 @@ import { nowMs } from './stats.js';
 
 export const floorInput = { title: 'Benchmark', plot: 'A task created by the benchmark.' };
 
-/** The app's claim, as TaskStore.claim writes it: from PENDING, or from the claim a dead run left. */
+/** The app's claim, as TaskStore.claim writes it: of the task's own job, from PENDING or from the claim a dead run left. */
 async function claim(prisma: PrismaClient, job: ClaimedJob): Promise<string> {
   const claimId = `${job.id}:${job.retryCount}`;
   // The claim of a run is "<jobId>:<retryCount>": a fail-over's previous run is the attempt before.
@@ -29,7 +29,7 @@ async function claim(prisma: PrismaClient, job: ClaimedJob): Promise<string> {
     ? { status: 'PENDING' as const }
     : { status: 'RUNNING' as const, claimId: `${job.id}:${job.retryCount - 1}` };
   await prisma.task.update({
-    where: { id: job.taskId, ...from, cancelRequestedAt: null },
+    where: { id: job.taskId, ...from, jobId: job.id, cancelRequestedAt: null },
     data: { status: 'RUNNING', claimId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), runAfter: null, version: { increment: 1 } },
   });
   return claimId;

@@ -1,12 +1,13 @@
 // Counts the app's reads of tasks by id without changing src/: every such read goes through
-// TaskStore.find (one task) or TaskStore.findMany (the event bus's shared reads: subscriptions'
-// first state, re-reads after a change), so wrapping the two prototype methods in the process
-// that builds the app counts them all. (src/ reads Task rows elsewhere only for lists,
+// TaskStore.find (one task with its video), TaskStore.findRow (one row: the worker's fallback
+// before a claim, its check before publishing) or TaskStore.findMany (the event bus's shared
+// reads: subscriptions' first state, re-reads after a change), so wrapping the three prototype
+// methods in the process that builds the app counts them all. (src/ reads Task rows elsewhere only for lists,
 // idempotency replays and start-up adoption, none of which a subscription touches.)
 import { TaskStore } from '../../src/tasks/taskStore.js';
 
 export interface TaskReads {
-  /** Calls of TaskStore.find: one row each. */
+  /** Calls of TaskStore.find and TaskStore.findRow: one row each. */
   find: number;
   /** Calls of TaskStore.findMany: one query each, for any number of ids. */
   findMany: number;
@@ -22,11 +23,17 @@ export function countTaskReads(): void {
   if (installed) return;
   installed = true;
   const find = TaskStore.prototype.find;
+  const findRow = TaskStore.prototype.findRow;
   const findMany = TaskStore.prototype.findMany;
   TaskStore.prototype.find = function countedFind(this: TaskStore, id: string) {
     counts.find++;
     counts.ids++;
     return find.call(this, id);
+  };
+  TaskStore.prototype.findRow = function countedFindRow(this: TaskStore, id: string) {
+    counts.find++;
+    counts.ids++;
+    return findRow.call(this, id);
   };
   TaskStore.prototype.findMany = function countedFindMany(this: TaskStore, ids: string[]) {
     counts.findMany++;
