@@ -54,9 +54,13 @@ export class UnavailableError extends AppError {
 // disk_full (the embedded database on a full DATA_DIR, too), 53200 out_of_memory, 53300
 // too_many_connections, 57P01-57P03 admin shutdown / crash shutdown / cannot connect now, and the
 // 08 class (connection exceptions).
-// 55000 is what PostgreSQL answers a connection to a database that refuses them for now
-// (ALLOW_CONNECTIONS false during maintenance): a wait, not a bug.
-const unavailableSqlStates = new Set(['57014', '55P03', '53100', '53200', '53300', '55000', '57P01', '57P02', '57P03']);
+const unavailableSqlStates = new Set(['57014', '55P03', '53100', '53200', '53300', '57P01', '57P02', '57P03']);
+/**
+ * 55000 (object not in prerequisite state) is also what PostgreSQL answers a connection to a
+ * database that refuses them for now (ALLOW_CONNECTIONS false during maintenance): a wait, not a
+ * bug. Its other uses are bugs, so only that message counts.
+ */
+const refusingConnections = /is not currently accepting connections/;
 // How @prisma/adapter-pg names connection failures it recognises (DriverAdapterError.cause.kind).
 const unavailableAdapterKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 // pg-pool's and pg's own messages when no connection could be had in connectionTimeoutMillis;
@@ -85,6 +89,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const cause = driverAdapterCause(fields);
   if (!cause) return false;
   const sqlState = typeof cause.originalCode === 'string' ? cause.originalCode : typeof cause.code === 'string' ? cause.code : '';
+  if (sqlState === '55000') return refusingConnections.test(JSON.stringify(cause));
   return unavailableSqlStates.has(sqlState) || sqlState.startsWith('08') || (typeof cause.kind === 'string' && unavailableAdapterKinds.has(cause.kind));
 }
 

@@ -51,7 +51,13 @@ test('a run that lost its task to another run learns it before it publishes, and
   const processor: Processor = async (task, { ensureCurrent }) => {
     // Another run takes the task over while this one works (its worker froze past the heartbeat).
     await prisma().task.update({ where: { id: task.id }, data: { claimId: 'the-run-that-took-over' } });
-    await ensureCurrent().then(() => (outcome = 'resolved'), () => (outcome = 'rejected'));
+    try {
+      await ensureCurrent();
+      outcome = 'resolved';
+    } catch (error) {
+      outcome = 'rejected';
+      throw error; // as the render does: the run ends here
+    }
     return { store: async (tx) => ({ videoId: (await tx.video.create({ data: { title: 'stale', plot: '', durationSeconds: 1, width: 2, height: 2, fps: 1, sizeBytes: 1, contentPath: 'x', posterPath: 'y' } })).id }) };
   };
   const t = await startTestApp({ processors: { CREATE_VIDEO: processor } });
@@ -61,7 +67,8 @@ test('a run that lost its task to another run learns it before it publishes, and
     await waitFor('the run to check its claim', async () => outcome, 10_000, 10);
     expect(outcome).toBe('rejected');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await prisma().task.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'RUNNING', claimId: 'the-run-that-took-over' });
+    // No write of the lost run after the takeover: not released, not failed, not retried.
+    expect(await prisma().task.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'RUNNING', claimId: 'the-run-that-took-over', version: 2, errorCode: null });
     expect(await prisma().video.count()).toBe(0);
   } finally {
     await t.cleanup();

@@ -1,27 +1,28 @@
 // Two runs of one task may overlap (a frozen worker comes back): each renders into a work
-// directory of its own, and only directories nothing wrote to for minutes are cleared away.
+// directory named after its attempt; a later attempt clears the earlier ones' (a crashed run's
+// partial files), and an earlier one never touches a later one's.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { newWorkDir, removeAbandonedWorkDirs } from '../src/videos/workDirs.js';
+import { removeEarlierWorkDirs, workDirFor } from '../src/videos/workDirs.js';
 import { makeDataDir } from './support/testApp.js';
 
-test('a live run\'s work directory survives another run\'s start; a dead run\'s is removed', async () => {
+test('attempt 3 clears the work directories of attempts 1 and 2 and the old layout; attempt 1 clears nothing of 3', async () => {
   const taskDir = await makeDataDir();
+  const exists = (dir: string) => fs.access(dir).then(() => true, () => false);
   try {
-    const live = newWorkDir(taskDir);
-    const dead = newWorkDir(taskDir);
-    expect(live).not.toBe(dead);
-    for (const dir of [live, dead]) {
+    for (const dir of [workDirFor(taskDir, 1), workDirFor(taskDir, 2), workDirFor(taskDir, 3), path.join(taskDir, '.render-tmp')]) {
       await fs.mkdir(dir);
       await fs.writeFile(path.join(dir, 'video.mp4'), 'partial');
     }
-    const longAgo = new Date(Date.now() - 10 * 60_000);
-    await fs.utimes(path.join(dead, 'video.mp4'), longAgo, longAgo);
-    await fs.utimes(dead, longAgo, longAgo);
     await fs.writeFile(path.join(taskDir, 'video.mp4'), 'published');
-    await removeAbandonedWorkDirs(taskDir);
-    expect(await fs.readFile(path.join(live, 'video.mp4'), 'utf8')).toBe('partial');
-    await expect(fs.access(dead)).rejects.toThrow();
+    await removeEarlierWorkDirs(taskDir, 1);
+    expect(await exists(workDirFor(taskDir, 3))).toBe(true);
+    expect(await exists(workDirFor(taskDir, 2))).toBe(true);
+    await removeEarlierWorkDirs(taskDir, 3);
+    expect(await exists(workDirFor(taskDir, 1))).toBe(false);
+    expect(await exists(workDirFor(taskDir, 2))).toBe(false);
+    expect(await exists(path.join(taskDir, '.render-tmp'))).toBe(false);
+    expect(await fs.readFile(path.join(workDirFor(taskDir, 3), 'video.mp4'), 'utf8')).toBe('partial');
     expect(await fs.readFile(path.join(taskDir, 'video.mp4'), 'utf8')).toBe('published');
   } finally {
     await fs.rm(taskDir, { recursive: true, force: true });

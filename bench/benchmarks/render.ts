@@ -67,7 +67,7 @@ async function captureRenderCommand(root: string, settings: { width: number; hei
     ...input, durationSeconds: DURATION, ...settings, outputDir,
     onSpawn: (pid) => {
       const argv = ffmpegArgv(pid);
-      // Each run renders in a work directory of its own (`.render-<uuid>`, src/videos/workDirs.ts);
+      // Each run renders in a work directory of its own (`.render-<attempt>`, src/videos/workDirs.ts);
       // this output directory is new, so there is exactly one.
       const workDirs = readdirSync(outputDir).filter((name) => name.startsWith('.render-'));
       if (workDirs.length !== 1) throw new Error(`expected one render work directory in ${outputDir}, found ${workDirs.join(', ') || 'none'}`);

@@ -5,7 +5,7 @@ import type { RetryPolicy } from '../config.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { Logger } from '../logger.js';
 import type { ClaimedJob, JobSource } from '../queue/jobQueue.js';
-import { asTaskFailure, failureDetail, type ProcessorOutcome, type Processors, type TaskFailureInfo } from './processor.js';
+import { asTaskFailure, failureDetail, TaskFailure, type ProcessorOutcome, type Processors, type TaskFailureInfo } from './processor.js';
 import { ProgressReporter } from './progressReporter.js';
 import { backoffMs, shouldRetry } from './retryPolicy.js';
 import type { ClaimFrom, TaskStore } from './taskStore.js';
@@ -179,7 +179,13 @@ export class TaskWorker {
         signal,
         progress: (fraction, stage) => reporter.report(fraction, stage),
         ensureCurrent: async () => {
-          const current = await store.findRow(id);
+          let current: TaskView | null;
+          try {
+            current = await this.persist(id, () => store.findRow(id));
+          } catch {
+            // The database is out of reach: the finished work cannot be stored now anyway.
+            throw new TaskFailure('UNAVAILABLE', 'The database did not answer when the result was ready; the task will be tried again.', true);
+          }
           if (current?.claimId === claimId && current.status === 'RUNNING') return;
           abort.abort(new StopReason('lost'));
           throw new StopReason('lost');

@@ -11,7 +11,7 @@ import { escapeFilterValue, ffmpegPath, fontFile, mentionsNoSpace, runFfmpeg, ty
 import { checkJpeg, checkMp4, OutputInvalid } from './outputCheck.js';
 import { renderLimits } from './renderLimits.js';
 import { centreLines, cleanText, layoutText } from './textLayout.js';
-import { newWorkDir, removeAbandonedWorkDirs } from './workDirs.js';
+import { removeEarlierWorkDirs, workDirFor } from './workDirs.js';
 
 export { ffmpegPath } from './ffmpegBinary.js';
 
@@ -39,6 +39,8 @@ export interface RenderRequest {
    * run's).
    */
   beforePublish?: () => Promise<void>;
+  /** Which attempt of the task this is: names the work directory, and earlier attempts' are cleared. */
+  attempt?: number;
   /** Overrides the bundled ffmpeg binary. */
   ffmpegPath?: string;
 }
@@ -267,7 +269,8 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
 
   const binary = req.ffmpegPath ?? ffmpegPath;
   const outputDir = path.resolve(req.outputDir);
-  const workDir = newWorkDir(outputDir);
+  const attempt = req.attempt ?? 0;
+  const workDir = workDirFor(outputDir, attempt);
   const contentFile = path.join(outputDir, 'video.mp4');
   const posterFile = path.join(outputDir, 'poster.jpg');
   const partialVideo = path.join(workDir, 'video.mp4');
@@ -281,7 +284,8 @@ export async function renderVideo(req: RenderRequest): Promise<RenderResult> {
 
   const createdOutputDir = await fsStep('cannot create the output directory', async () => {
     const first = await mkdir(outputDir, { recursive: true });
-    await removeAbandonedWorkDirs(outputDir);
+    await removeEarlierWorkDirs(outputDir, attempt);
+    await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir);
     return first !== undefined;
   });

@@ -20,6 +20,7 @@ export function createVideoProcessor(media: MediaStore, settings: RenderSettings
       signal,
       // A run frozen past its fail-over must not move its files over the new run's published ones.
       beforePublish: ensureCurrent,
+      attempt: task.attempts,
       onProgress: (fraction, stage) => progress(fraction * 0.95, stage),
     });
     progress(0.97, 'publishing');
