@@ -96,8 +96,12 @@ export async function startBenchApp(options: {
   config?: Partial<Config>;
   /** PostgreSQL only: use this database (owned by the caller) instead of creating one. */
   databaseUrl?: string;
+  /** Use this data directory (owned by the caller, left in place) instead of a temporary one. */
+  dataDir?: string;
 }): Promise<BenchApp> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-'));
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-'));
+  const removeDataDir = () => (ownDataDir ? fs.rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   const postgres = options.db === 'postgres' && !options.databaseUrl ? await createBenchDatabase() : null;
   const databaseUrl = options.db === 'postgres' ? options.databaseUrl ?? postgres?.url : undefined;
   const config = benchConfig(dataDir, { ...(databaseUrl ? { databaseUrl } : {}), ...options.config });
@@ -111,7 +115,7 @@ export async function startBenchApp(options: {
     url = await app.start();
   } catch (error) {
     await postgres?.drop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await removeDataDir();
     throw error;
   }
   return {
@@ -124,7 +128,7 @@ export async function startBenchApp(options: {
         await app.stop();
       } finally {
         await postgres?.drop();
-        await fs.rm(dataDir, { recursive: true, force: true });
+        await removeDataDir();
       }
     },
   };

@@ -1,6 +1,8 @@
 // Parent side of bench/servers/workerServer.ts: a worker process on the benchmark's PostgreSQL
 // database, which the caller owns (and drops).
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnIpcChild } from './appChild.js';
 
@@ -8,6 +10,8 @@ export type WorkerProcessor = 'trivial' | 'hangFirstAttempt' | 'engineOnly';
 
 export interface WorkerChildSpec {
   databaseUrl: string;
+  /** Its data directory, made and removed by the parent: a SIGKILLed child cleans up nothing. */
+  dataDir: string;
   /** WORKER_CONCURRENCY (pg-boss slots of the engine-only worker). */
   concurrency: number;
   processor: WorkerProcessor;
@@ -30,9 +34,19 @@ export interface WorkerChild {
   close(): Promise<void>;
 }
 
-export async function startWorkerChild(spec: WorkerChildSpec): Promise<WorkerChild> {
-  const { child, ready, exited } = await spawnIpcChild<Extract<WorkerChildReply, { op: 'ready' }>>(
-    path.join(import.meta.dirname, '../servers/workerServer.ts'), spec);
+export async function startWorkerChild(options: Omit<WorkerChildSpec, 'dataDir'>): Promise<WorkerChild> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-worker-'));
+  const removeDataDir = () => fs.rm(dataDir, { recursive: true, force: true });
+  const spec: WorkerChildSpec = { ...options, dataDir };
+  let spawned;
+  try {
+    spawned = await spawnIpcChild<Extract<WorkerChildReply, { op: 'ready' }>>(path.join(import.meta.dirname, '../servers/workerServer.ts'), spec);
+  } catch (error) {
+    await removeDataDir();
+    throw error;
+  }
+  const { child, ready } = spawned;
+  const exited = spawned.exited.then(removeDataDir);
   const listeners = new Set<StartedListener>();
   child.on('message', (message: WorkerChildReply) => {
     if (message.op === 'started') for (const listener of listeners) listener(message);
@@ -50,11 +64,13 @@ export async function startWorkerChild(spec: WorkerChildSpec): Promise<WorkerChi
       await exited;
     },
     async close() {
-      if (gone()) return;
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.disconnect();
+      if (!gone()) {
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.disconnect();
+        await exited;
+        clearTimeout(killer);
+      }
       await exited;
-      clearTimeout(killer);
     },
   };
 }

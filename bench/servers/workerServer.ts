@@ -7,9 +7,6 @@
 //                     first attempt hanging (the floor of figure 11, bench/lib/engineFloor.ts)
 // Tells the parent over IPC when it is ready and (except `trivial`) whenever a task starts; stops when the parent
 // disconnects (or is SIGKILLed by it, which is the point of figure 11).
-import os from 'node:os';
-import path from 'node:path';
-import fs from 'node:fs/promises';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import type { Processor } from '../../src/tasks/processor.js';
@@ -34,6 +31,7 @@ async function startApp(): Promise<{ url: string; stop(): Promise<void> }> {
   const bench = await startBenchApp({
     db: 'postgres',
     databaseUrl: spec.databaseUrl,
+    dataDir: spec.dataDir,
     config: { role: 'worker', workerConcurrency: spec.concurrency },
     processors: { CREATE_VIDEO: spec.processor === 'trivial' ? trivial : hangFirstAttempt },
   });
@@ -41,9 +39,8 @@ async function startApp(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 async function startEngineOnly(): Promise<{ url: string; stop(): Promise<void> }> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-engine-'));
-  const database = await openDatabase({ databaseUrl: spec.databaseUrl, dataDir });
-  const engine = await openFloorEngine(database, loadConfig({ DATA_DIR: dataDir }).jobs, spec.concurrency);
+  const database = await openDatabase({ databaseUrl: spec.databaseUrl, dataDir: spec.dataDir });
+  const engine = await openFloorEngine(database, loadConfig({ DATA_DIR: spec.dataDir }).jobs, spec.concurrency);
   await engine.work(spec.concurrency, floorHandler(database.prisma, {
     hangFirstAttempt: true,
     onStart: (job) => send({ op: 'started', taskId: job.taskId, attempt: job.retryCount + 1 }),
@@ -54,7 +51,6 @@ async function startEngineOnly(): Promise<{ url: string; stop(): Promise<void> }
       await engine.stopTaking();
       await engine.stop();
       await database.close();
-      await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
