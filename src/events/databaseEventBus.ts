@@ -5,7 +5,7 @@
 import type { TaskView } from '../tasks/taskTypes.js';
 import type { BatchedReads } from './batchedReads.js';
 import type { EventBus, TaskChange, TaskListener } from './eventBus.js';
-import type { TaskChangeFeed } from './taskChangeFeed.js';
+import type { FeedHandlers, TaskChangeFeed } from './taskChangeFeed.js';
 
 /** After a failed re-read (a pool or statement timeout), the next try. */
 const readRetryMs = 1000;
@@ -23,7 +23,7 @@ export class DatabaseEventBus implements EventBus {
   constructor(private readonly reads: BatchedReads, private readonly onReadError: (error: unknown) => void) {}
 
   /** Starts taking announcements from `connect` (called with this bus's handlers). */
-  async attach(connect: (handlers: { change(change: TaskChange): void; reconnected(): void }) => Promise<TaskChangeFeed>): Promise<void> {
+  async attach(connect: (handlers: FeedHandlers) => Promise<TaskChangeFeed>): Promise<void> {
     this.feed = await connect({
       change: (change) => this.announce(change),
       reconnected: () => {

@@ -48,8 +48,6 @@ interface TaskJobData {
 }
 
 export class PgBossEngine implements TaskQueue, JobSource {
-  private readonly slots: string[] = [];
-
   private constructor(private readonly boss: PgBoss, private readonly settings: JobEngineSettings) {}
 
   /** Installs or migrates pg-boss's schema, creates the task queue, and starts its supervision. */
@@ -111,7 +109,6 @@ export class PgBossEngine implements TaskQueue, JobSource {
           this.boss.notifyWorker(workerId);
         }
       });
-      this.slots.push(workerId);
     }
   }
 
