@@ -2,6 +2,7 @@
 // stops the process at start with a message naming the variable.
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigError } from './configError.js';
 import type { LogLevel } from './logger.js';
 import { renderLimits } from './videos/renderLimits.js';
 
@@ -118,7 +119,7 @@ export interface Config {
   database: DatabaseLimits;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from './configError.js';
 
 type Env = Record<string, string | undefined>;
 

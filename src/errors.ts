@@ -10,7 +10,7 @@ export interface FieldError {
 }
 
 export abstract class AppError extends Error {
-  abstract readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
+  abstract readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE' | 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'QUOTA_EXCEEDED';
 }
 
 export class ValidationError extends AppError {
@@ -47,6 +47,38 @@ export class UnavailableError extends AppError {
   readonly code = 'UNAVAILABLE' as const;
   /** When to try again: REST's Retry-After, GraphQL's extensions.retryAfterSeconds. */
   readonly retryAfterSeconds = 5;
+}
+
+/**
+ * No valid credentials where they are required. REST answers 401 with `WWW-Authenticate: Bearer`
+ * (RFC 6750: `error="invalid_token"` unless they were missing), GraphQL UNAUTHENTICATED.
+ */
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(readonly reason: 'missing' | 'invalid' | 'expired', message?: string) {
+    super(message ?? (reason === 'missing'
+      ? 'This server requires credentials: send Authorization: Bearer <API key or token>.'
+      : reason === 'expired' ? 'The token has expired.' : 'The credentials are not valid.'));
+  }
+}
+
+/** Too many requests of one kind from one caller in a period; try again after `retryAfterSeconds`. */
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(message: string, readonly retryAfterSeconds: number, readonly details: Record<string, unknown> = {}) {
+    super(message);
+  }
+}
+
+/**
+ * A caller's standing limit is reached (tasks under way, stored media): it clears when the
+ * caller's own work finishes or is removed, not with time alone.
+ */
+export class QuotaExceededError extends AppError {
+  readonly code = 'QUOTA_EXCEEDED' as const;
+  constructor(message: string, readonly details: { quota: string; limit: number; used: number }) {
+    super(message);
+  }
 }
 
 // SQLSTATEs that say the database could not serve the request now, not that the request is wrong:

@@ -10,6 +10,9 @@ const statusOf: Record<AppError['code'], number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   UNAVAILABLE: 503,
+  UNAUTHENTICATED: 401,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
 };
 
 const httpProblemCodes: Record<number, string> = { 412: 'PRECONDITION_FAILED', 416: 'RANGE_NOT_SATISFIABLE' };
