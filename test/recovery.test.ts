@@ -12,7 +12,7 @@ import { makeDataDir, startTestApp, testConfig } from './support/testApp.js';
 test('tasks left RUNNING: re-run, cancelled if asked, failed INTERRUPTED once out of attempts', async () => {
   const dataDir = await makeDataDir();
   const db = await openDatabase({ dataDir, pgliteLoadDataDir: await migratedPgliteTemplate() });
-  const left = { status: 'RUNNING' as const, claimId: 'a-run-that-died', kind: 'CREATE_VIDEO' as const, input: { title: 'left', plot: '' } };
+  const left = { callerId: 'anonymous', status: 'RUNNING' as const, claimId: 'a-run-that-died', kind: 'CREATE_VIDEO' as const, input: { title: 'left', plot: '' } };
   const rerun = await db.prisma.task.create({ data: { ...left, attempts: 1 } });
   const exhausted = await db.prisma.task.create({ data: { ...left, attempts: 3 } });
   const cancelAsked = await db.prisma.task.create({ data: { ...left, attempts: 1, cancelRequestedAt: new Date() } });
@@ -58,7 +58,7 @@ test('a run that lost its task to another run learns it before it publishes, and
       outcome = 'rejected';
       throw error; // as the render does: the run ends here
     }
-    return { store: async (tx) => ({ videoId: (await tx.video.create({ data: { title: 'stale', plot: '', durationSeconds: 1, width: 2, height: 2, fps: 1, sizeBytes: 1, contentPath: 'x', posterPath: 'y' } })).id }) };
+    return { store: async (tx) => ({ videoId: (await tx.video.create({ data: { callerId: task.callerId, title: 'stale', plot: '', durationSeconds: 1, width: 2, height: 2, fps: 1, sizeBytes: 1, contentPath: 'x', posterPath: 'y' } })).id }) };
   };
   const t = await startTestApp({ processors: { CREATE_VIDEO: processor } });
   const prisma = () => t.app.services.database.prisma;

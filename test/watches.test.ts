@@ -6,7 +6,7 @@ import type { TaskStatus, TaskView } from '../src/tasks/taskTypes.js';
 function snapshot(id: string, version: number, status: TaskStatus): TaskView {
   const now = new Date();
   return {
-    id, version, status, kind: 'CREATE_VIDEO', input: {}, progress: 0, stage: 'x', attempts: 1,
+    id, callerId: 'anonymous', version, status, kind: 'CREATE_VIDEO', input: {}, progress: 0, stage: 'x', attempts: 1,
     errorCode: null, errorMessage: null, errorRetryable: null, claimId: null, jobId: null, runAfter: null, cancelRequestedAt: null,
     videoId: null, video: null, createdAt: now, updatedAt: now, startedAt: null, finishedAt: null,
   };

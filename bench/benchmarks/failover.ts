@@ -14,6 +14,7 @@ import { insertTaskWithJob, openFloorEngine } from '../lib/engineFloor.js';
 import { ratioFigure, type BenchContext, type Benchmark, type Figure } from '../lib/figure.js';
 import { median, sleep } from '../lib/stats.js';
 import { startWorkerChild, type WorkerChild, type WorkerProcessor } from '../lib/workerChild.js';
+import { anonymousCaller } from '../../src/auth/caller.js';
 
 const WORKERS = 2;
 const TARGET_SECONDS = 30;
@@ -80,7 +81,7 @@ export const failover: Benchmark = {
       const tasks = api.app.services.tasks;
       const appSide: Side = {
         databaseUrl: appDatabase.url, prisma: api.app.services.database.prisma, processor: 'hangFirstAttempt', workers: [],
-        create: async () => (await tasks.createVideoTask({ title: 'Fail-over', plot: 'Its first worker dies.' })).id,
+        create: async () => (await tasks.createVideoTask(anonymousCaller, { title: 'Fail-over', plot: 'Its first worker dies.' })).id,
       };
       sides.push(appSide);
       floorDb = await openFloorDatabase('postgres');

@@ -8,6 +8,7 @@ import { startBenchApp, trivialProcessor, type BenchApp } from '../lib/benchApp.
 import { ratioFigure, type BenchContext, type Benchmark, type Figure } from '../lib/figure.js';
 import { runLoad, type LoadSpec } from '../lib/loadgen.js';
 import { median, nowMs, sleep } from '../lib/stats.js';
+import { anonymousCaller } from '../../src/auth/caller.js';
 
 export const READ_CONNECTIONS = 50;
 /** Tasks read in rotation. */
@@ -49,7 +50,7 @@ async function startFloorServer(prisma: PrismaClient): Promise<{ url: string; cl
 async function seedTasks(bench: BenchApp, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const task = await bench.app.services.tasks.createVideoTask({ title: `Read benchmark ${i}`, plot: 'A task to be read.' });
+    const task = await bench.app.services.tasks.createVideoTask(anonymousCaller, { title: `Read benchmark ${i}`, plot: 'A task to be read.' });
     ids.push(task.id);
   }
   const prisma = bench.app.services.database.prisma;

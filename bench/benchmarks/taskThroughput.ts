@@ -12,6 +12,7 @@ import { ratioFigure, type BenchContext, type Benchmark, type Figure } from '../
 import { runLoad, type LoadSpec } from '../lib/loadgen.js';
 import { expectAllSucceeded, finishedRound } from '../lib/roundTasks.js';
 import { median, nowMs } from '../lib/stats.js';
+import { anonymousCallerId } from '../../src/auth/caller.js';
 
 /** Concurrent clients (autocannon connections) and floor loops creating tasks; saturates 2 cores on both databases. */
 export const TASK_CONCURRENCY = Number(process.env.BENCH_TASK_CONCURRENCY ?? 32);
@@ -35,7 +36,7 @@ export async function prismaWritesPerSecond(prisma: PrismaClient, concurrency: n
   const start = nowMs();
   const loop = async () => {
     while (nowMs() < deadline) {
-      const task = await prisma.task.create({ data: { kind: 'CREATE_VIDEO', input: floorInput } });
+      const task = await prisma.task.create({ data: { callerId: anonymousCallerId, kind: 'CREATE_VIDEO', input: floorInput } });
       await prisma.task.update({
         where: { id: task.id, status: 'PENDING' },
         data: { status: 'RUNNING', claimId, attempts: { increment: 1 }, progress: 0, stage: 'starting', startedAt: new Date(), version: { increment: 1 } },

@@ -18,6 +18,7 @@ import { PgBossEngine } from '../../src/queue/pgBossEngine.js';
 import { openFloorDatabase, type BenchDb } from './benchApp.js';
 import { expectAllSucceeded, finishedRound, type RoundTasks } from './roundTasks.js';
 import { nowMs } from './stats.js';
+import { anonymousCallerId } from '../../src/auth/caller.js';
 
 export const floorInput = { title: 'Benchmark', plot: 'A task created by the benchmark.' };
 
@@ -60,8 +61,8 @@ export function floorHandler(prisma: PrismaClient, options: { hangFirstAttempt?:
 export async function insertTaskWithJob(prisma: PrismaClient, engine: PgBossEngine): Promise<string> {
   return prisma.$transaction(async (tx) => {
     const jobId = randomUUID();
-    const task = await tx.task.create({ data: { id: randomUUID(), kind: 'CREATE_VIDEO', input: floorInput, jobId } });
-    await engine.enqueue(tx, { jobId, taskId: task.id });
+    const task = await tx.task.create({ data: { id: randomUUID(), callerId: anonymousCallerId, kind: 'CREATE_VIDEO', input: floorInput, jobId } });
+    await engine.enqueue(tx, { jobId, taskId: task.id, priority: 0 });
     return task.id;
   });
 }

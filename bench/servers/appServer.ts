@@ -16,6 +16,7 @@ import { startBenchApp } from '../lib/benchApp.js';
 import type { ChildReply, ChildRequest, ChildSpec } from '../lib/appChild.js';
 import { countTaskReads, takeTaskReads } from '../lib/readCounter.js';
 import { epochMs } from '../lib/stats.js';
+import { anonymousCaller } from '../../src/auth/caller.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
 const send = (message: ChildReply) => process.send?.(message);
@@ -58,7 +59,7 @@ let session: Session | null = null;
 async function handle(request: ChildRequest): Promise<ChildReply> {
   switch (request.op) {
     case 'create': {
-      const task = await bench.app.services.tasks.createVideoTask(request.input);
+      const task = await bench.app.services.tasks.createVideoTask(anonymousCaller, request.input);
       return { op: 'created', seq: request.seq, id: task.id };
     }
     case 'release': {

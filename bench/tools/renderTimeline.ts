@@ -15,6 +15,7 @@ import { createVideoProcessor } from '../../src/videos/videoProcessor.js';
 import { startBenchApp, type BenchApp } from '../lib/benchApp.js';
 import { finishedRound } from '../lib/roundTasks.js';
 import { median } from '../lib/stats.js';
+import { anonymousCaller } from '../../src/auth/caller.js';
 
 interface Marks { start: number; rendering?: number; publishing?: number; reports: number }
 
@@ -43,7 +44,7 @@ bench = await startBenchApp({ db: 'pglite', processors: { CREATE_VIDEO: timedPro
 try {
   const prisma = bench.app.services.database.prisma;
   const since = new Date();
-  for (let i = 0; i < count; i++) await bench.app.services.tasks.createVideoTask({ title: 'The Long Run', plot: 'Where does the time go?' });
+  for (let i = 0; i < count; i++) await bench.app.services.tasks.createVideoTask(anonymousCaller, { title: 'The Long Run', plot: 'Where does the time go?' });
   const round = await finishedRound(prisma, since, { timeoutMs: 120_000, pollMs: 100 });
   const rows = await prisma.task.findMany({ where: { createdAt: { gte: since } }, select: { id: true, finishedAt: true } });
   const finished = new Map(rows.map((row) => [row.id, row.finishedAt?.getTime() ?? Number.NaN]));

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { startBenchApp, trivialProcessor } from '../lib/benchApp.js';
 import { sleep } from '../lib/stats.js';
 import { isTerminal } from '../../src/tasks/taskTypes.js';
+import { anonymousCaller } from '../../src/auth/caller.js';
 
 const workerConcurrency = Number(process.argv[2] ?? 2);
 const rate = Number(process.argv[3] ?? 100);
@@ -35,8 +36,8 @@ try {
   const started = Date.now();
   await Promise.all(Array.from({ length: count }, async (_, i) => {
     await sleep((i * 1000) / rate);
-    const task = await tasks.createVideoTask({ title: 'Counted', plot: 'Every statement of its life.' });
-    const watch = await tasks.watch(task.id);
+    const task = await tasks.createVideoTask(anonymousCaller, { title: 'Counted', plot: 'Every statement of its life.' });
+    const watch = await tasks.watch(anonymousCaller, task.id);
     for await (const change of watch) if (isTerminal(change.status)) break;
   }));
   const seconds = (Date.now() - started) / 1000;

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { openFloorDatabase } from '../lib/benchApp.js';
 import { median, nowMs } from '../lib/stats.js';
+import { anonymousCallerId } from '../../src/auth/caller.js';
 
 const db = (process.argv[2] ?? 'pglite') as 'pglite' | 'postgres';
 const seconds = Number(process.argv[3] ?? 3);
@@ -25,17 +26,17 @@ const doneData = () => ({ status: 'SUCCEEDED' as const, progress: 1, stage: 'don
 type Shape = (prisma: PrismaClient) => Promise<void>;
 const shapes: Record<string, Shape> = {
   plain: async (prisma) => {
-    const t = await prisma.task.create({ data: { kind: 'CREATE_VIDEO', input } });
+    const t = await prisma.task.create({ data: { callerId: anonymousCallerId, kind: 'CREATE_VIDEO', input } });
     await prisma.task.update({ where: { id: t.id, status: 'PENDING' }, data: claimData() });
     await prisma.task.update({ where: { id: t.id, status: 'RUNNING' }, data: doneData() });
   },
   include: async (prisma) => {
-    const t = await prisma.task.create({ data: { kind: 'CREATE_VIDEO', input }, include: video });
+    const t = await prisma.task.create({ data: { callerId: anonymousCallerId, kind: 'CREATE_VIDEO', input }, include: video });
     await prisma.task.update({ where: { id: t.id, status: 'PENDING' }, data: claimData(), include: video });
     await prisma.task.update({ where: { id: t.id, status: 'RUNNING' }, data: doneData(), include: video });
   },
   before0006: async (prisma) => {
-    const t = await prisma.$transaction((tx) => tx.task.create({ data: { kind: 'CREATE_VIDEO', input }, include: video }));
+    const t = await prisma.$transaction((tx) => tx.task.create({ data: { callerId: anonymousCallerId, kind: 'CREATE_VIDEO', input }, include: video }));
     await prisma.task.update({ where: { id: t.id, status: 'PENDING' }, data: claimData(), include: video });
     await prisma.$transaction((tx) => tx.task.update({ where: { id: t.id, status: 'RUNNING' }, data: doneData(), include: video }));
   },

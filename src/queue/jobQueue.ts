@@ -6,9 +6,10 @@ import type { Tx } from '../tasks/taskStore.js';
 export interface TaskQueue {
   /**
    * Adds the job that will run `taskId`, inside `tx`. `jobId` is chosen by the caller so the
-   * task row can name its job in the same statement that creates it.
+   * task row can name its job in the same statement that creates it. Jobs of higher `priority`
+   * are taken first, then the oldest.
    */
-  enqueue(tx: Tx, job: { jobId: string; taskId: string; startAfter?: Date | null }): Promise<void>;
+  enqueue(tx: Tx, job: { jobId: string; taskId: string; startAfter?: Date | null; priority: number }): Promise<void>;
   /** Withdraws a job that has not started, inside `tx` (a started one is left alone). */
   cancel(tx: Tx, jobId: string): Promise<void>;
 }

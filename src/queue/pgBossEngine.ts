@@ -81,9 +81,9 @@ export class PgBossEngine implements TaskQueue, JobSource {
     return new PgBossEngine(boss, settings);
   }
 
-  async enqueue(tx: Tx, { jobId, taskId, startAfter }: { jobId: string; taskId: string; startAfter?: Date | null }): Promise<void> {
+  async enqueue(tx: Tx, { jobId, taskId, startAfter, priority }: { jobId: string; taskId: string; startAfter?: Date | null; priority: number }): Promise<void> {
     const data: TaskJobData = { taskId };
-    const id = await this.boss.send(taskQueueName, data, { id: jobId, db: fromPrisma(tx), ...(startAfter ? { startAfter } : {}) });
+    const id = await this.boss.send(taskQueueName, data, { id: jobId, db: fromPrisma(tx), priority, ...(startAfter ? { startAfter } : {}) });
     if (id === null) throw new Error(`the job engine did not take job ${jobId}`);
   }
 

@@ -21,6 +21,8 @@ export function requestHash(request: unknown): string {
 }
 
 export interface Replayable {
+  /** Keys are per caller: another caller's key of the same text is another key. */
+  callerId: string;
   scope: string;
   key: string;
   /** The request as parsed, defaults applied, so equivalent requests hash alike. */
@@ -38,7 +40,7 @@ export class IdempotencyStore {
     try {
       const task = await this.prisma.$transaction(async (tx) => {
         const created = await create(tx);
-        await tx.idempotencyKey.create({ data: { scope: once.scope, key: once.key, requestHash: hash, taskId: created.id } });
+        await tx.idempotencyKey.create({ data: { callerId: once.callerId, scope: once.scope, key: once.key, requestHash: hash, taskId: created.id } });
         return created;
       });
       return { task, replayed: false };
@@ -59,10 +61,11 @@ export class IdempotencyStore {
   }
 
   private async replay(once: Replayable, hash: string): Promise<TaskView | null> {
-    const row = await this.prisma.idempotencyKey.findUnique({ where: { scope_key: { scope: once.scope, key: once.key } } });
+    const { callerId, scope, key } = once;
+    const row = await this.prisma.idempotencyKey.findUnique({ where: { callerId_scope_key: { callerId, scope, key } } });
     if (!row) return null;
     if (row.createdAt.getTime() < Date.now() - idempotencyKeyTtlMs) {
-      await this.prisma.idempotencyKey.deleteMany({ where: { scope: once.scope, key: once.key, createdAt: row.createdAt } });
+      await this.prisma.idempotencyKey.deleteMany({ where: { callerId, scope, key, createdAt: row.createdAt } });
       return null;
     }
     if (row.requestHash !== hash) throw new IdempotencyKeyReusedError(once.key);

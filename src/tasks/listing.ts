@@ -31,11 +31,12 @@ function pageQuery(page: PageRequest) {
 export class Listing {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async tasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskView>> {
+  async tasks(callerId: string, filter: TaskFilter, page: PageRequest): Promise<Page<TaskView>> {
     const { size, where, orderBy } = pageQuery(page);
     const rows = await this.prisma.task.findMany({
       where: {
         ...where,
+        callerId,
         ...(filter.statuses ? { status: { in: filter.statuses } } : {}),
         ...(filter.kind ? { kind: filter.kind } : {}),
       },
@@ -46,9 +47,9 @@ export class Listing {
     return toPage(rows, size);
   }
 
-  async videos(page: PageRequest): Promise<Page<VideoRecord>> {
+  async videos(callerId: string, page: PageRequest): Promise<Page<VideoRecord>> {
     const { size, where, orderBy } = pageQuery(page);
-    const rows = await this.prisma.video.findMany({ where, orderBy, take: size + 1 });
+    const rows = await this.prisma.video.findMany({ where: { ...where, callerId }, orderBy, take: size + 1 });
     return toPage(rows, size);
   }
 }

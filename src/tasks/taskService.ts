@@ -1,7 +1,12 @@
 // The protocol-free API of tasks and videos. GraphQL and REST both call this, so they agree.
+// Every call names its caller: a caller sees, waits on, cancels and removes only its own tasks
+// and videos; another caller's are answered exactly as ids that do not exist.
+import type { Caller } from '../auth/caller.js';
+import type { Admission } from '../callers/admission.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
 import { parseCreateVideoInput } from '../videos/createVideoInput.js';
+import type { MediaAsset, MediaLinks, MediaUrls } from '../videos/mediaLinks.js';
 import type { VideoRecord } from '../videos/videoTypes.js';
 import { FeedWatch } from './feedWatch.js';
 import { checkIdempotencyKey, type IdempotencyStore } from './idempotency.js';
@@ -19,6 +24,10 @@ export interface TaskServiceOptions {
   idempotency: IdempotencyStore;
   listing: Listing;
   events: EventBus;
+  /** Per-caller quotas and the queue's fairness, checked in the transaction that creates a task. */
+  admission: Admission;
+  /** The media files' URLs: signed when authentication is on. */
+  mediaLinks: MediaLinks;
   /** False while the server stops: new tasks are refused (503, UNAVAILABLE). */
   isAccepting(): boolean;
   /** How long finished tasks are kept before the purge removes them. */
@@ -41,43 +50,66 @@ export class TaskService {
   }
 
   /** Validates, then stores the task and its job in one transaction. */
-  async createVideoTask(rawInput: unknown, idempotency?: IdempotencyOptions): Promise<TaskView> {
+  async createVideoTask(caller: Caller, rawInput: unknown, idempotency?: IdempotencyOptions): Promise<TaskView> {
     const input = parseCreateVideoInput(rawInput);
-    return this.submit('createVideo', input, idempotency, (tx) => this.store.insert('CREATE_VIDEO', { ...input }, tx));
+    return this.submit(caller, 'createVideo', input, idempotency, async (tx) => {
+      const { priority } = await this.options.admission.admit(tx, caller.id, 'CREATE_VIDEO');
+      return this.store.insert('CREATE_VIDEO', { ...input }, { callerId: caller.id, priority }, tx);
+    });
   }
 
-  /** Starts deleting a video; a video has at most one deletion under way. */
-  async deleteVideoTask(videoId: string, idempotency?: IdempotencyOptions): Promise<TaskView> {
+  /** Starts deleting one of the caller's videos; a video has at most one deletion under way. */
+  async deleteVideoTask(caller: Caller, videoId: string, idempotency?: IdempotencyOptions): Promise<TaskView> {
     if (!isWellFormedId(videoId)) throw new NotFoundError('video', videoId);
-    return this.submit('deleteVideo', { videoId }, idempotency, (tx) => this.store.insertDeletion(videoId, tx));
+    return this.submit(caller, 'deleteVideo', { videoId }, idempotency, async (tx) => {
+      const { priority } = await this.options.admission.admit(tx, caller.id, 'DELETE_VIDEO');
+      return this.store.insertDeletion(videoId, { callerId: caller.id, priority }, tx);
+    });
   }
 
-  async findTask(id: string): Promise<TaskView | null> {
-    return isWellFormedId(id) ? this.store.find(id) : null;
+  async findTask(caller: Caller, id: string): Promise<TaskView | null> {
+    if (!isWellFormedId(id)) return null;
+    return ownedBy(caller, await this.store.find(id));
   }
 
-  async getTask(id: string): Promise<TaskView> {
-    const task = await this.findTask(id);
+  async getTask(caller: Caller, id: string): Promise<TaskView> {
+    const task = await this.findTask(caller, id);
     if (!task) throw new NotFoundError('task', id);
     return task;
   }
 
-  async findVideo(id: string): Promise<VideoRecord | null> {
-    return isWellFormedId(id) ? this.store.findVideo(id) : null;
+  async findVideo(caller: Caller, id: string): Promise<VideoRecord | null> {
+    if (!isWellFormedId(id)) return null;
+    return ownedBy(caller, await this.store.findVideo(id));
   }
 
-  async getVideo(id: string): Promise<VideoRecord> {
-    const video = await this.findVideo(id);
+  async getVideo(caller: Caller, id: string): Promise<VideoRecord> {
+    const video = await this.findVideo(caller, id);
     if (!video) throw new NotFoundError('video', id);
     return video;
   }
 
-  listTasks(filter: TaskFilter, page: PageRequest): Promise<Page<TaskView>> {
-    return this.options.listing.tasks(normalizeFilter(filter), page);
+  /** The links to a video's files (signed, when authentication is on). */
+  mediaUrls(video: Pick<VideoRecord, 'id'>): MediaUrls {
+    return this.options.mediaLinks.urls(video.id);
   }
 
-  listVideos(page: PageRequest): Promise<Page<VideoRecord>> {
-    return this.options.listing.videos(page);
+  /**
+   * The video whose file a signed link opens, whoever follows it (a <video> element sends no
+   * credentials). A link that is tampered with, expired or not signed is not found.
+   */
+  async getVideoByLink(id: string, asset: MediaAsset, expires: unknown, signature: unknown): Promise<VideoRecord> {
+    const video = isWellFormedId(id) && this.options.mediaLinks.verify(id, asset, expires, signature) ? await this.store.findVideo(id) : null;
+    if (!video) throw new NotFoundError('video', id);
+    return video;
+  }
+
+  listTasks(caller: Caller, filter: TaskFilter, page: PageRequest): Promise<Page<TaskView>> {
+    return this.options.listing.tasks(caller.id, normalizeFilter(filter), page);
+  }
+
+  listVideos(caller: Caller, page: PageRequest): Promise<Page<VideoRecord>> {
+    return this.options.listing.videos(caller.id, page);
   }
 
   /**
@@ -85,11 +117,11 @@ export class TaskService {
    * stored, the database announces it, and the worker running it (in any process) aborts its
    * processor; this waits, briefly, for it to end. A finished task is a conflict.
    */
-  async cancelTask(id: string): Promise<TaskView> {
+  async cancelTask(caller: Caller, id: string): Promise<TaskView> {
     // The task may move between our read and our write (claimed, retried): read again and
     // retry the write that fits its new state. Each round trip sees a newer version.
     for (;;) {
-      const task = await this.getTask(id);
+      const task = await this.getTask(caller, id);
       if (isTerminal(task.status)) throw this.finishedConflict(task);
       if (task.status === 'PENDING') {
         const cancelled = await this.store.cancelPending(id);
@@ -98,16 +130,16 @@ export class TaskService {
       }
       const requested = task.cancelRequestedAt ? task : await this.store.requestCancel(id);
       if (!requested) continue;
-      const final = (await this.waitForTask(id, 5_000)) ?? requested;
+      const final = (await this.waitForTask(caller, id, 5_000)) ?? requested;
       if (isTerminal(final.status) && final.status !== 'CANCELLED') throw this.finishedConflict(final);
       return final;
     }
   }
 
   /** Removes a finished task's record (its video, if any, stays). */
-  async removeTask(id: string): Promise<void> {
+  async removeTask(caller: Caller, id: string): Promise<void> {
     if (!isWellFormedId(id)) throw new NotFoundError('task', id);
-    await this.store.remove(id);
+    await this.store.remove(id, caller.id);
   }
 
   /**
@@ -115,7 +147,7 @@ export class TaskService {
    * every change, ending after the terminal state. Subscribes before reading, so no change
    * between the read and the subscription is missed.
    */
-  async watch(id: string, afterVersion = 0): Promise<AsyncIterableIterator<TaskView>> {
+  async watch(caller: Caller, id: string, afterVersion = 0): Promise<AsyncIterableIterator<TaskView>> {
     if (!isWellFormedId(id)) throw new NotFoundError('task', id);
     const early: TaskView[] = [];
     let watch: TaskWatch | null = null;
@@ -128,20 +160,24 @@ export class TaskService {
       unsubscribe();
       throw error;
     }
-    if (!current) {
+    // Owners never change: one check covers every later event.
+    const owned = ownedBy(caller, current);
+    if (!owned) {
       unsubscribe();
       throw new NotFoundError('task', id);
     }
-    watch = new TaskWatch(current, unsubscribe, afterVersion);
+    watch = new TaskWatch(owned, unsubscribe, afterVersion);
     for (const task of early) watch.push(task);
     return watch;
   }
 
-  /** Every change of every task that matches the filter, from now on. */
-  watchAll(rawFilter: TaskFilter): AsyncIterableIterator<TaskView> {
+  /** Every change of every task of the caller that matches the filter, from now on. */
+  watchAll(caller: Caller, rawFilter: TaskFilter): AsyncIterableIterator<TaskView> {
     const filter = normalizeFilter(rawFilter);
     let feed: FeedWatch | null = null;
-    const unsubscribe = this.events.subscribeAll((task) => feed?.push(task));
+    const unsubscribe = this.events.subscribeAll((task) => {
+      if (task.callerId === caller.id) feed?.push(task);
+    });
     feed = new FeedWatch((task) => matchesFilter(filter, task), unsubscribe);
     return feed;
   }
@@ -150,11 +186,11 @@ export class TaskService {
    * The task once it is done, or its latest state when `timeoutMs` runs out (or `signal`
    * fires); null for an unknown task. Driven by events, not by polling.
    */
-  async waitForTask(id: string, timeoutMs: number, signal?: AbortSignal): Promise<TaskView | null> {
+  async waitForTask(caller: Caller, id: string, timeoutMs: number, signal?: AbortSignal): Promise<TaskView | null> {
     if (!isWellFormedId(id)) return null;
     let watch: AsyncIterableIterator<TaskView>;
     try {
-      watch = await this.watch(id);
+      watch = await this.watch(caller, id);
     } catch (error) {
       if (error instanceof NotFoundError) return null;
       throw error;
@@ -176,7 +212,7 @@ export class TaskService {
       clearTimeout(timer);
       await watch.return?.();
     }
-    return latest ?? this.store.find(id);
+    return latest ?? this.findTask(caller, id);
   }
 
   static checkWaitSeconds(seconds: number, field: string): number {
@@ -192,6 +228,7 @@ export class TaskService {
   }
 
   private async submit(
+    caller: Caller,
     scope: string,
     request: unknown,
     idempotency: IdempotencyOptions | undefined,
@@ -200,10 +237,15 @@ export class TaskService {
     if (!this.options.isAccepting()) throw new UnavailableError('The server is shutting down and takes no new tasks; try again shortly.');
     if (idempotency?.key === undefined || idempotency.key === null) return this.store.prisma.$transaction(create);
     checkIdempotencyKey(idempotency.key, idempotency.field, idempotency.in);
-    return (await this.options.idempotency.createOnce({ scope, key: idempotency.key, request }, create)).task;
+    return (await this.options.idempotency.createOnce({ callerId: caller.id, scope, key: idempotency.key, request }, create)).task;
   }
 
   private finishedConflict(task: TaskView): ConflictError {
     return new ConflictError(`Task ${task.id} is already ${task.status}; a finished task cannot be cancelled.`, { taskId: task.id, status: task.status });
   }
+}
+
+/** The row if it belongs to the caller; another caller's is as good as absent. */
+function ownedBy<T extends { callerId: string }>(caller: Caller, row: T | null): T | null {
+  return row && row.callerId === caller.id ? row : null;
 }

@@ -40,12 +40,15 @@ export interface StoredOutcome {
 export class TaskStore {
   constructor(readonly prisma: PrismaClient, private readonly queue: TaskQueue) {}
 
-  /** Creates a PENDING task and its job, in `tx` or in a transaction of its own. */
-  async insert(kind: TaskKind, input: Prisma.InputJsonValue, tx?: Tx): Promise<TaskView> {
+  /**
+   * Creates a PENDING task of `callerId` and its job, in `tx` or in a transaction of its own.
+   * `priority` orders the job among the others (see src/callers/admission.ts).
+   */
+  async insert(kind: TaskKind, input: Prisma.InputJsonValue, owner: { callerId: string; priority?: number }, tx?: Tx): Promise<TaskView> {
     const write = async (client: Tx) => {
       const jobId = randomUUID();
-      const task = await client.task.create({ data: { id: randomUUID(), kind, input, jobId } });
-      await this.queue.enqueue(client, { jobId, taskId: task.id });
+      const task = await client.task.create({ data: { id: randomUUID(), callerId: owner.callerId, kind, input, jobId } });
+      await this.queue.enqueue(client, { jobId, taskId: task.id, priority: owner.priority ?? 0 });
       return view(task);
     };
     return tx ? write(tx) : this.prisma.$transaction(write);
@@ -78,15 +81,17 @@ export class TaskStore {
   }
 
   /**
-   * Creates a DELETE_VIDEO task and marks the video as being deleted by it, in one
-   * transaction; a video can have one deletion under way at a time.
+   * Creates a DELETE_VIDEO task and marks the caller's video as being deleted by it, in one
+   * transaction; a video can have one deletion under way at a time. Another caller's video is
+   * not found.
    */
-  async insertDeletion(videoId: string, tx: Tx): Promise<TaskView> {
-    const task = await this.insert('DELETE_VIDEO', { videoId }, tx);
-    const { count } = await tx.video.updateMany({ where: { id: videoId, deletingTaskId: null }, data: { deletingTaskId: task.id } });
+  async insertDeletion(videoId: string, owner: { callerId: string; priority?: number }, tx: Tx): Promise<TaskView> {
+    const task = await this.insert('DELETE_VIDEO', { videoId }, owner, tx);
+    const { callerId } = owner;
+    const { count } = await tx.video.updateMany({ where: { id: videoId, callerId, deletingTaskId: null }, data: { deletingTaskId: task.id } });
     if (count === 1) return task;
     const video = await tx.video.findUnique({ where: { id: videoId } });
-    if (!video) throw new NotFoundError('video', videoId);
+    if (!video || video.callerId !== callerId) throw new NotFoundError('video', videoId);
     throw new ConflictError(`Video ${videoId} is already being deleted by task ${video.deletingTaskId}.`, { taskId: video.deletingTaskId });
   }
 
@@ -183,7 +188,7 @@ export class TaskStore {
       const jobId = randomUUID();
       const queued = await this.prisma.$transaction(async (tx) => {
         const { count: updated } = await tx.task.updateMany({ where: { id, jobId: null }, data: { jobId } });
-        if (updated === 1) await this.queue.enqueue(tx, { jobId, taskId: id });
+        if (updated === 1) await this.queue.enqueue(tx, { jobId, taskId: id, priority: 0 });
         return updated;
       });
       count += queued;
@@ -197,16 +202,17 @@ export class TaskStore {
       const task = await this.updateOrMovedOn(tx, { id, status: 'RUNNING', claimId, cancelRequestedAt: null }, {
         ...data, status: 'PENDING', claimId: null, jobId,
       });
-      await this.queue.enqueue(tx, { jobId, taskId: id, startAfter });
+      // A task that ran once goes ahead of queued first runs: it was admitted long ago.
+      await this.queue.enqueue(tx, { jobId, taskId: id, startAfter, priority: 0 });
       return task;
     });
   }
 
-  /** Deletes a finished task's record; a task still under way is a conflict. */
-  async remove(id: string): Promise<void> {
-    const { count } = await this.prisma.task.deleteMany({ where: { id, status: { in: [...terminalStatuses] } } });
+  /** Deletes a finished task's record of `callerId`; a task still under way is a conflict. */
+  async remove(id: string, callerId: string): Promise<void> {
+    const { count } = await this.prisma.task.deleteMany({ where: { id, callerId, status: { in: [...terminalStatuses] } } });
     if (count === 1) return;
-    const task = await this.prisma.task.findUnique({ where: { id }, select: { status: true } });
+    const task = await this.prisma.task.findUnique({ where: { id, callerId }, select: { status: true } });
     if (!task) throw new NotFoundError('task', id);
     throw new ConflictError(`Task ${id} is ${task.status}; only a finished task can be removed.`, { taskId: id, status: task.status });
   }

@@ -25,6 +25,7 @@ export function createVideoProcessor(media: MediaStore, settings: RenderSettings
     });
     progress(0.97, 'publishing');
     const video: NewVideo = {
+      callerId: task.callerId,
       title: input.title,
       plot: input.plot,
       durationSeconds: input.durationSeconds,

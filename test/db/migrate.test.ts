@@ -52,6 +52,7 @@ function describeMigrations(open: () => Promise<Database>, close: () => Promise<
   it('serves a Prisma create/read round trip', async () => {
     const video = await db.prisma.video.create({
       data: {
+        callerId: 'anonymous',
         title: 'A title; with "quotes"',
         plot: 'plot',
         durationSeconds: 4,
@@ -64,7 +65,7 @@ function describeMigrations(open: () => Promise<Database>, close: () => Promise<
       },
     });
     const task = await db.prisma.task.create({
-      data: { kind: 'CREATE_VIDEO', input: { title: video.title, plot: 'plot' }, videoId: video.id },
+      data: { callerId: 'anonymous', kind: 'CREATE_VIDEO', input: { title: video.title, plot: 'plot' }, videoId: video.id },
     });
     const read = await db.prisma.task.findUniqueOrThrow({ where: { id: task.id }, include: { video: true } });
     expect(read).toMatchObject({ status: 'PENDING', stage: 'queued', progress: 0, version: 1, attempts: 0 });
@@ -111,7 +112,7 @@ describe('PGlite data dir', () => {
   it('keeps migrations and rows across a reopen', async () => {
     const first = await openDatabase({ dataDir });
     await first.migrate();
-    await first.prisma.task.create({ data: { kind: 'DELETE_VIDEO', input: {} } });
+    await first.prisma.task.create({ data: { callerId: 'anonymous', kind: 'DELETE_VIDEO', input: {} } });
     await first.close();
     const again = await openDatabase({ dataDir });
     try {
@@ -128,7 +129,7 @@ describe('template clones', () => {
     const [a, b] = [await freshMigratedPglite(), await freshMigratedPglite()];
     try {
       expect(await a.migrate()).toEqual({ applied: [] });
-      await a.prisma.task.create({ data: { kind: 'DELETE_VIDEO', input: {} } });
+      await a.prisma.task.create({ data: { callerId: 'anonymous', kind: 'DELETE_VIDEO', input: {} } });
       expect(await a.prisma.task.count()).toBe(1);
       expect(await b.prisma.task.count()).toBe(0);
     } finally {
