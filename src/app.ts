@@ -3,9 +3,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
-import type { Config } from './config.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { Admission } from './callers/admission.js';
+import { isLoopbackHost, type Config } from './config.js';
 import { lockDataDir } from './db/dataDirLock.js';
 import { openDatabase, type Database, type DatabaseConfig } from './db/database.js';
+import { serverSecret } from './db/serverSecrets.js';
 import { BatchedReads } from './events/batchedReads.js';
 import { DatabaseEventBus } from './events/databaseEventBus.js';
 import type { EventBus } from './events/eventBus.js';
@@ -15,6 +18,7 @@ import { onClientError } from './http/clientError.js';
 import { corsPolicy, hostGuard, noSniff, originGuard } from './http/guards.js';
 import { probesRouter } from './http/probes.js';
 import { createLogger, type Logger } from './logger.js';
+import { authenticate } from './rest/authentication.js';
 import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
 import { sendProblem } from './rest/problem.js';
 import { PgBossEngine } from './queue/pgBossEngine.js';
@@ -28,6 +32,7 @@ import { TaskService } from './tasks/taskService.js';
 import { TaskStore } from './tasks/taskStore.js';
 import { TaskWorker } from './tasks/taskWorker.js';
 import { createDeleteVideoProcessor } from './videos/deleteVideoProcessor.js';
+import { plainMediaLinks, SignedMediaLinks, type MediaLinks } from './videos/mediaLinks.js';
 import { FileSystemMediaStore } from './videos/mediaStore.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 
@@ -66,6 +71,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const { role } = config;
   const media = new FileSystemMediaStore(config.mediaDir);
+  const authenticator = createAuthenticator(config.auth);
   const http = express();
   const server = createServer(http);
   server.on('clientError', onClientError);
@@ -120,6 +126,12 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       const adopted = await store.enqueueUnqueued();
       if (adopted > 0) logger.info('queued tasks written before the job engine', { tasks: adopted });
       const idempotency = new IdempotencyStore(database.prisma);
+      const mediaLinks: MediaLinks = authenticator.required
+        ? new SignedMediaLinks(
+          config.media.urlSecret ? Buffer.from(config.media.urlSecret) : await serverSecret(database.prisma, 'media-url'),
+          config.media.urlLifetimeSeconds,
+        )
+        : plainMediaLinks;
       events = new DatabaseEventBus(
         new BatchedReads((ids) => store.findMany(ids)),
         (error) => logger.warn('reading a changed task for its subscribers failed', { error }),
@@ -127,7 +139,14 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       const opened = database;
       await events.attach((handlers) => (opened.pglite ? listenToPglite(opened.pglite, handlers) : listenToPostgres(opened.url ?? '', handlers, logger)));
       tasks = new TaskService({
-        store, idempotency, events, isAccepting: () => accepting, listing: new Listing(database.prisma), retentionMs: config.taskRetentionMs,
+        store,
+        idempotency,
+        events,
+        admission: new Admission(config.quotas, authenticator.required),
+        mediaLinks,
+        isAccepting: () => accepting,
+        listing: new Listing(database.prisma),
+        retentionMs: config.taskRetentionMs,
       });
       if (role !== 'api') {
         worker = new TaskWorker({
@@ -149,9 +168,17 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       const routes = express.Router();
       if (role !== 'worker') {
         graphql = await createGraphQLEndpoint(server, tasks, logger, {
-          limits: config.graphql, webSocket: config.webSocket, access: config.http, maxMessageBytes: config.maxRequestBytes, development: config.development,
+          limits: config.graphql,
+          webSocket: config.webSocket,
+          access: config.http,
+          maxMessageBytes: config.maxRequestBytes,
+          development: config.development,
+          authenticator,
+          maxSocketsPerCaller: config.quotas.sockets,
         });
         routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
+        // Every REST route below knows its caller (401 first when credentials are required).
+        routes.use(authenticate(authenticator));
         routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));
         routes.use(videoRoutes(tasks, media));
       }
@@ -161,6 +188,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       await worker?.start();
       purger?.start();
       api = routes;
+      if (role !== 'worker' && !authenticator.required && !isLoopbackHost(config.host)) {
+        logger.warn('no authentication is configured and HOST is not a loopback address: anyone who reaches this server can create, read, cancel and delete every task and video (set API_KEYS or JWT_*)', { host: config.host });
+      }
       logger.info('longrun ready', { url, role, database: database.kind, dataDir: config.dataDir, mediaDir: config.mediaDir });
       return url;
     } catch (error) {

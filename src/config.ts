@@ -2,6 +2,8 @@
 // stops the process at start with a message naming the variable.
 import os from 'node:os';
 import path from 'node:path';
+import { authenticationRequired, loadAuthSettings, type AuthSettings } from './auth/authSettings.js';
+import { authenticatedQuotaDefaults, unlimitedQuotas, type QuotaSettings } from './callers/quotas.js';
 import { ConfigError } from './configError.js';
 import type { LogLevel } from './logger.js';
 import { renderLimits } from './videos/renderLimits.js';
@@ -117,6 +119,18 @@ export interface Config {
   webSocket: WebSocketLimits;
   http: HttpAccess;
   database: DatabaseLimits;
+  /** Who may call (API keys, JWT); none configured: one anonymous caller. */
+  auth: AuthSettings;
+  /** Per-caller limits; 0 is unlimited. */
+  quotas: QuotaSettings;
+  media: MediaLinkSettings;
+}
+
+export interface MediaLinkSettings {
+  /** Key of the media links' signatures; unset: generated once and kept in the database. */
+  urlSecret: string | undefined;
+  /** How long a signed link lasts at least (at most twice as long). */
+  urlLifetimeSeconds: number;
 }
 
 export { ConfigError } from './configError.js';
@@ -131,6 +145,26 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function quotas(env: Env, authenticated: boolean): QuotaSettings {
+  // Defaults apply to authenticated callers; a server without authentication has one local
+  // caller and no limits unless they are set.
+  const defaults = authenticated ? authenticatedQuotaDefaults : unlimitedQuotas;
+  const creationsPerMinute = integer(env, 'QUOTA_CREATIONS_PER_MINUTE', defaults.creationsPerMinute, 0, 1_000_000);
+  return {
+    creationsPerMinute,
+    creationBurst: integer(env, 'QUOTA_CREATION_BURST', creationsPerMinute, 0, 1_000_000),
+    activeTasks: integer(env, 'QUOTA_ACTIVE_TASKS', defaults.activeTasks, 0, 10_000_000),
+    mediaBytes: integer(env, 'QUOTA_MEDIA_BYTES', defaults.mediaBytes, 0, Number.MAX_SAFE_INTEGER),
+    sockets: integer(env, 'QUOTA_SOCKETS', defaults.sockets, 0, 1_000_000),
+  };
+}
+
+function mediaLinks(env: Env): MediaLinkSettings {
+  const urlSecret = env.MEDIA_URL_SECRET || undefined;
+  if (urlSecret !== undefined && urlSecret.length < 32) throw new ConfigError('MEDIA_URL_SECRET must be at least 32 characters');
+  return { urlSecret, urlLifetimeSeconds: integer(env, 'MEDIA_URL_TTL_SECONDS', 3600, 60, 7 * 86_400) };
 }
 
 function evenInteger(env: Env, name: string, fallback: number): number {
@@ -201,6 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`ROLE=${role} needs DATABASE_URL: the embedded database serves one process, which has every role`);
   }
   const dataDir = path.resolve(env.DATA_DIR || './data');
+  const auth = loadAuthSettings(env);
   return {
     role,
     // A worker answers only health checks; its own default lets it run beside an API on one machine.
@@ -254,5 +289,8 @@ export function loadConfig(env: Env = process.env): Config {
       poolTimeoutMs: integer(env, 'DB_POOL_TIMEOUT_MS', 5_000, 100, 600_000),
       poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
     },
+    auth,
+    quotas: quotas(env, authenticationRequired(auth)),
+    media: mediaLinks(env),
   };
 }

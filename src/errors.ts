@@ -60,6 +60,11 @@ export class UnauthenticatedError extends AppError {
       ? 'This server requires credentials: send Authorization: Bearer <API key or token>.'
       : reason === 'expired' ? 'The token has expired.' : 'The credentials are not valid.'));
   }
+
+  /** The WWW-Authenticate challenge (RFC 6750): no error attribute when nothing was sent. */
+  get challenge(): string {
+    return this.reason === 'missing' ? 'Bearer realm="longrun"' : 'Bearer realm="longrun", error="invalid_token"';
+  }
 }
 
 /** Too many requests of one kind from one caller in a period; try again after `retryAfterSeconds`. */

@@ -12,6 +12,7 @@ import type { TaskService } from '../src/tasks/taskService.js';
 import { gql, type GraphQLResponse } from './support/graphqlClient.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
+import { anonymousCaller, type Caller } from '../src/auth/caller.js';
 
 const taskFields = `id kind status done progress stage attempts version error { code message retryable }
   resources { name links { rel href } } createdAt updatedAt startedAt finishedAt
@@ -229,10 +230,10 @@ describe('GraphQL limits, default settings', () => {
     const service = t.app.services.tasks;
     const original = service.cancelTask.bind(service);
     let calls = 0;
-    service.cancelTask = async (id: string) => {
+    service.cancelTask = async (caller: Caller, id: string) => {
       calls++;
       await new Promise((resolve) => setTimeout(resolve, 150));
-      return original(id);
+      return original(caller, id);
     };
     const batch = `mutation { ${Array.from({ length: 12 }, (_, i) => `c${i}: cancelTask(id: "00000000-0000-0000-0000-00000000000${i % 10}") { id }`).join(' ')} }`;
     try {
@@ -287,7 +288,7 @@ describe('GraphQL limits, default settings', () => {
       await ws.dispose();
     } finally {
       waits.restore();
-      await service.cancelTask(id);
+      await service.cancelTask(anonymousCaller, id);
     }
   });
 });
@@ -320,7 +321,7 @@ describe('completing an operation on a WebSocket', () => {
       }
       socket!.close();
       waits.restore();
-      await service.cancelTask(taskId);
+      await service.cancelTask(anonymousCaller, taskId);
     } finally {
       await t.cleanup();
     }
@@ -495,10 +496,10 @@ describe('a WebSocket client that vanishes mid-answer', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
-    service.findTask = async (id: string) => {
+    service.findTask = async (caller: Caller, id: string) => {
       started++;
       await gate;
-      return original(id);
+      return original(caller, id);
     };
     try {
       const { socket } = await upgradeStatus(t.url);

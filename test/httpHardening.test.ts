@@ -12,6 +12,7 @@ import { postJson, request, waitFor } from './support/http.js';
 import { rawExchange, send, type RawResponse } from './support/rawHttp.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
+import { anonymousCaller } from '../src/auth/caller.js';
 
 let t: TestApp;
 const lines: string[] = [];
@@ -133,10 +134,10 @@ describe('a cross-site page cannot change anything', () => {
     const res = await postJson(t.url, '/videos/tasks', { title: 'sleep:60000', plot: 'p' });
     expect(res.status).toBe(202);
     const id = res.body.id as string;
-    await waitFor('running', async () => ((await t.app.services.tasks.getTask(id)).status === 'RUNNING' ? true : null));
+    await waitFor('running', async () => ((await t.app.services.tasks.getTask(anonymousCaller, id)).status === 'RUNNING' ? true : null));
     return id;
   };
-  const statusOf = async (id: string) => (await t.app.services.tasks.getTask(id)).status;
+  const statusOf = async (id: string) => (await t.app.services.tasks.getTask(anonymousCaller, id)).status;
 
   test('a form or text/plain POST to cancel: 415, the task runs on; no body at all still cancels', async () => {
     const id = await running();

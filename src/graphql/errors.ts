@@ -4,15 +4,41 @@
 // stack trace. The same formatter serves HTTP and WebSocket.
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
-import { AppError, asUnavailable, ConflictError, UnavailableError, ValidationError } from '../errors.js';
+import {
+  AppError, asUnavailable, ConflictError, QuotaExceededError, RateLimitedError, UnauthenticatedError, UnavailableError, ValidationError,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export function toGraphQLError(error: AppError): GraphQLError {
   const extensions: Record<string, unknown> = { code: error.code };
   if (error instanceof ValidationError) extensions.fields = error.fields;
   if (error instanceof ConflictError) Object.assign(extensions, error.details);
-  if (error instanceof UnavailableError) extensions.retryAfterSeconds = error.retryAfterSeconds;
+  if (error instanceof QuotaExceededError) Object.assign(extensions, error.details);
+  if (error instanceof RateLimitedError) Object.assign(extensions, error.details);
+  if (error instanceof UnavailableError || error instanceof RateLimitedError) extensions.retryAfterSeconds = error.retryAfterSeconds;
   return new GraphQLError(error.message, { extensions });
+}
+
+/**
+ * A request refused before any operation runs (no valid credentials; the keys to check a token
+ * could not be fetched), with the HTTP status and headers Apollo sends for it: 401 with
+ * WWW-Authenticate, or 503 with Retry-After.
+ */
+export function requestRefusal(error: unknown): unknown {
+  const original = asUnavailable(error);
+  if (original instanceof UnauthenticatedError) {
+    const { extensions } = toGraphQLError(original);
+    return new GraphQLError(original.message, {
+      extensions: { ...extensions, http: { status: 401, headers: new Map([['www-authenticate', original.challenge]]) } },
+    });
+  }
+  if (original instanceof UnavailableError) {
+    const { extensions } = toGraphQLError(original);
+    return new GraphQLError(original.message, {
+      extensions: { ...extensions, http: { status: 503, headers: new Map([['retry-after', String(original.retryAfterSeconds)]]) } },
+    });
+  }
+  return error;
 }
 
 /** A variable's value that does not fit its type, recognised as Apollo recognises it (isBadUserInputGraphQLError). */

@@ -14,16 +14,20 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
+import { CallerSockets } from '../callers/callerSockets.js';
 import type { GraphQLLimits, HttpAccess, WebSocketLimits } from '../config.js';
+import { UnauthenticatedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TaskService } from '../tasks/taskService.js';
 import { stopWhenAborted } from './abort.js';
 import type { GraphQLContext } from './context.js';
-import { createErrorFormatter } from './errors.js';
+import { createErrorFormatter, requestRefusal } from './errors.js';
 import { LimitErrorCode, limitRules } from './limits.js';
 import { buildSchema } from './schema.js';
 import { createSharedExecution } from './sharedExecution.js';
-import { createWebSocketEndpoint } from './webSocket.js';
+import { createWebSocketEndpoint, type SocketExtra } from './webSocket.js';
 
 export const graphqlPath = '/graphql';
 
@@ -42,6 +46,36 @@ export interface GraphQLSettings {
   maxMessageBytes: number;
   /** Stack traces and "Did you mean" hints in errors. */
   development: boolean;
+  /** Who calls: the Authorization header on HTTP, the connection_init payload on WebSocket. */
+  authenticator: Authenticator;
+  /** Open sockets per caller (QUOTA_SOCKETS); 0: unlimited. */
+  maxSocketsPerCaller: number;
+}
+
+/** Closes a socket whose caller has QUOTA_SOCKETS open already (the HTTP 429 of WebSockets). */
+export const tooManySocketsCloseCode = 4429;
+/** Closes a socket whose token has expired: its subscriptions end (graphql-ws's Forbidden). */
+export const expiredCloseCode = 4403;
+
+/** setTimeout's longest delay; a token valid for longer is checked again then. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/** Closes `socket` once `at` has passed. Returns the cancel. */
+function closeAt(socket: SocketExtra['socket'], at: Date): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const ms = at.getTime() - Date.now();
+    if (ms <= 0) return socket.close(expiredCloseCode, 'Token expired');
+    timer = setTimeout(arm, Math.min(ms, maxTimerMs));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/** The credentials of a connection_init payload: `authorization` (or `Authorization`). */
+function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : undefined;
 }
 
 export interface GraphQLEndpoint {
@@ -102,8 +136,11 @@ export async function createGraphQLEndpoint(
     maxTokens: settings.limits.maxTokens,
     rules,
     eventContext: (contextValue) => ({ ...(contextValue as GraphQLContext), signal: noAbort }),
+    partition: (contextValue) => (contextValue as GraphQLContext).caller.id,
   });
   const { maxOperationsPerConnection } = settings.webSocket;
+  const { authenticator } = settings;
+  const sockets = new CallerSockets(settings.maxSocketsPerCaller);
 
   const ws = createWebSocketEndpoint(httpServer, {
     path: graphqlPath,
@@ -114,6 +151,29 @@ export async function createGraphQLEndpoint(
     graphql: {
       schema,
       subscribe: shared.subscribe,
+      // Refused (returning false) closes the socket with 4403 Forbidden before any operation runs.
+      onConnect: async (ctx) => {
+        const { socket } = ctx.extra;
+        let caller: Caller;
+        try {
+          caller = await authenticator.authenticate(authorizationOf(ctx.connectionParams));
+        } catch (error) {
+          if (!(error instanceof UnauthenticatedError)) throw error;
+          logger.debug('refused a WebSocket connection', { reason: error.reason });
+          return false;
+        }
+        if (!sockets.tryOpen(caller.id)) {
+          socket.close(tooManySocketsCloseCode, `Too many open connections for this caller (at most ${sockets.limit})`);
+          return false;
+        }
+        const cancelExpiry = caller.expiresAt ? closeAt(socket, caller.expiresAt) : () => undefined;
+        socket.once('close', () => {
+          cancelExpiry();
+          sockets.closed(caller.id);
+        });
+        ctx.extra.caller = caller;
+        return true;
+      },
       onSubscribe: (ctx, id, payload) => {
         // ctx.subscriptions already holds this operation.
         if (Object.keys(ctx.subscriptions).length > maxOperationsPerConnection) {
@@ -134,7 +194,10 @@ export async function createGraphQLEndpoint(
         // and without onComplete, so the signal made below would stay until the socket closes.
         const unresolved = operationResolutionError(document, payload.operationName);
         if (unresolved) return [unresolved];
-        const contextValue: GraphQLContext = { tasks, signal: ws.signalFor(ctx.extra.socket, id) };
+        // graphql-ws runs no operation before onConnect accepted the connection.
+        const caller = ctx.extra.caller;
+        if (!caller) throw new Error('an operation arrived before its connection was accepted');
+        const contextValue: GraphQLContext = { tasks, caller, signal: ws.signalFor(ctx.extra.socket, id) };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onComplete: (ctx, id) => ws.ended(ctx.extra.socket, id),
@@ -159,12 +222,19 @@ export async function createGraphQLEndpoint(
 
   return {
     middleware: expressMiddleware(apollo, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
+        let caller: Caller;
+        try {
+          caller = await authenticator.authenticate(req.get('authorization'));
+        } catch (error) {
+          // UNAUTHENTICATED with HTTP 401 (UNAVAILABLE with 503 when keys cannot be fetched).
+          throw requestRefusal(error);
+        }
         const controller = new AbortController();
         res.once('close', () => {
           if (!res.writableFinished) controller.abort();
         });
-        return { tasks, signal: controller.signal };
+        return { tasks, caller, signal: controller.signal };
       },
     }),
     async stop() {

@@ -6,8 +6,8 @@
 //   subscribe  graphql's subscribe, except that one published event executed for one
 //              (document, operation, variables) is executed once, its result shared by every
 //              subscriber (the event bus hands all listeners the same snapshot object)
-// Sharing results is sound while no Task field depends on who subscribed; per-caller fields
-// (authorization, later) must put the caller into the key. For the same reason a shared
+// Results are shared only among subscribers of one caller (`partition`): fields may depend on
+// who subscribed (a caller sees only its own tasks). For the same reason a shared
 // execution runs with `eventContext` of the subscriber's context (e.g. without its abort
 // signal): one subscriber leaving must not stop the execution the others receive.
 //
@@ -34,6 +34,8 @@ export interface SharedExecutionOptions {
   rules: readonly ValidationRule[];
   /** The context a shared event execution runs with, from the first subscriber's. */
   eventContext(contextValue: unknown): unknown;
+  /** Which subscribers may share a result: those whose contexts give the same partition (the caller). */
+  partition(contextValue: unknown): string;
 }
 
 export interface SharedExecution {
@@ -78,7 +80,7 @@ export function createSharedExecution(options: SharedExecutionOptions): SharedEx
   return {
     parse: sharedParse,
     validate: sharedValidate,
-    subscribe: (args) => sharedSubscribe(args, documentIds.get(args.document), options.eventContext),
+    subscribe: (args) => sharedSubscribe(args, documentIds.get(args.document), options),
   };
 }
 
@@ -89,12 +91,12 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 async function sharedSubscribe(
   args: ExecutionArgs,
   documentId: number | undefined,
-  eventContext: (contextValue: unknown) => unknown,
+  { eventContext, partition }: Pick<SharedExecutionOptions, 'eventContext' | 'partition'>,
 ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream as ExecutionResult;
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
-  const key = `${documentId}:${args.operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`;
+  const key = JSON.stringify([partition(args.contextValue), documentId, args.operationName ?? '', args.variableValues ?? {}]);
   const run = (event: unknown): Promise<ExecutionResult> | ExecutionResult => {
     if (typeof event !== 'object' || event === null || documentId === undefined) return execute({ ...args, rootValue: event });
     let perEvent = executions.get(event);

@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { CloseCode, handleProtocols, makeServer, type ConnectionInitMessage, type Context, type ServerOptions } from 'graphql-ws';
 import { STATUS_CODES } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { Caller } from '../auth/caller.js';
 import type { HttpAccess, WebSocketLimits } from '../config.js';
 import { isAllowedHost, isAllowedOrigin } from '../http/access.js';
 import { endWithResponse } from '../http/rawResponse.js';
@@ -23,6 +24,8 @@ import type { Logger } from '../logger.js';
 export interface SocketExtra {
   socket: WebSocket;
   request: IncomingMessage;
+  /** Who opened the connection: set once its connection_init is accepted (onConnect). */
+  caller?: Caller;
 }
 
 export interface WebSocketEndpointOptions {

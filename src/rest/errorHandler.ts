@@ -1,7 +1,9 @@
 // Turns every error into problem+json: the service's expected errors by their code, the body
 // parser's and the router's by their type and status, and anything else masked as 500 (and logged).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, asUnavailable, ConflictError, IdempotencyKeyReusedError, UnavailableError, ValidationError } from '../errors.js';
+import {
+  AppError, asUnavailable, ConflictError, IdempotencyKeyReusedError, QuotaExceededError, RateLimitedError, UnauthenticatedError, UnavailableError, ValidationError,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import { fieldErrors, HttpProblem, sendProblem, type Problem } from './problem.js';
 
@@ -94,14 +96,16 @@ export function restErrorHandler(logger: Logger, options: { maxBodyBytes: number
     // A statement or pool timeout: 503 + Retry-After like any other UnavailableError.
     const error = asUnavailable(thrown);
     if (error instanceof AppError) {
-      if (error instanceof UnavailableError) res.set('Retry-After', String(error.retryAfterSeconds));
+      if (error instanceof UnavailableError || error instanceof RateLimitedError) res.set('Retry-After', String(error.retryAfterSeconds));
+      if (error instanceof UnauthenticatedError) res.set('WWW-Authenticate', error.challenge);
       return sendProblem(res, {
         // An Idempotency-Key reused for another request: 422, as draft-ietf-httpapi-idempotency-key-header says.
         status: error instanceof IdempotencyKeyReusedError ? 422 : statusOf[error.code],
         code: error.code,
         detail: error.message,
         ...(error instanceof ValidationError ? { errors: fieldErrors(error.fields) } : {}),
-        ...(error instanceof ConflictError ? { extra: error.details } : {}),
+        ...(error instanceof ConflictError || error instanceof QuotaExceededError ? { extra: error.details } : {}),
+        ...(error instanceof RateLimitedError ? { extra: { ...error.details, retryAfterSeconds: error.retryAfterSeconds } } : {}),
       }, req.originalUrl);
     }
     if (error instanceof HttpProblem) {

@@ -2,7 +2,8 @@
 // RUNNING), done, failed, cancelled; progress and stage say more while pending.
 import { pollAfterSeconds } from '../tasks/pollHint.js';
 import { isTerminal, taskError, taskResources, type TaskView } from '../tasks/taskTypes.js';
-import { videoLinks, type VideoRecord } from '../videos/videoTypes.js';
+import type { MediaUrls } from '../videos/mediaLinks.js';
+import type { VideoRecord } from '../videos/videoTypes.js';
 
 export type RestTaskStatus = 'pending' | 'done' | 'failed' | 'cancelled';
 
@@ -46,8 +47,8 @@ export function taskBody(task: TaskView, expiresAt: Date | null): Record<string,
   };
 }
 
-export function videoBody(video: VideoRecord): Record<string, unknown> {
-  const links = videoLinks(video.id);
+/** `links`: the video's URLs, with signatures when authentication is on (TaskService.mediaUrls). */
+export function videoBody(video: VideoRecord, links: MediaUrls): Record<string, unknown> {
   return {
     id: video.id,
     title: video.title,

@@ -5,6 +5,7 @@ import { pollAfterSeconds } from '../tasks/pollHint.js';
 import { TaskService } from '../tasks/taskService.js';
 import { isTerminal, type TaskView } from '../tasks/taskTypes.js';
 import { methodNotAllowed } from './handlers.js';
+import { callerOf } from './authentication.js';
 import { jsonBody, noBodyOrJson } from './jsonBody.js';
 import { integerParam, nextLink, pageParams, taskFilterParams } from './queryParams.js';
 import { taskBody, taskPath } from './representations.js';
@@ -37,10 +38,10 @@ export function taskRoutes(tasks: TaskService, options: { maxBodyBytes: number }
   const router = Router();
 
   router.post('/videos/tasks', ...jsonBody(options.maxBodyBytes), async (req, res) => {
-    sendAccepted(res, tasks, await tasks.createVideoTask(req.body, idempotencyOf(req)));
+    sendAccepted(res, tasks, await tasks.createVideoTask(callerOf(res), req.body, idempotencyOf(req)));
   });
   router.get('/videos/tasks', async (req, res) => {
-    const page = await tasks.listTasks(taskFilterParams(req), pageParams(req));
+    const page = await tasks.listTasks(callerOf(res), taskFilterParams(req), pageParams(req));
     if (page.nextCursor) res.set('Link', nextLink(req, page.nextCursor));
     res.json({ items: page.items.map((task) => taskBody(task, tasks.expiresAt(task))), nextCursor: page.nextCursor });
   });
@@ -48,25 +49,26 @@ export function taskRoutes(tasks: TaskService, options: { maxBodyBytes: number }
 
   const readTask = async (req: Request, res: Response): Promise<void> => {
     const id = String(req.params.id);
+    const caller = callerOf(res);
     const wait = integerParam(req, 'wait');
-    if (wait === undefined || wait === 0) return sendTask(res, tasks, await tasks.getTask(id));
+    if (wait === undefined || wait === 0) return sendTask(res, tasks, await tasks.getTask(caller, id));
     const seconds = TaskService.checkWaitSeconds(wait, 'wait');
     const gone = new AbortController();
     res.on('close', () => gone.abort());
-    const task = await tasks.waitForTask(id, seconds * 1000, gone.signal);
-    if (!task) return sendTask(res, tasks, await tasks.getTask(id)); // not found: the usual 404
+    const task = await tasks.waitForTask(caller, id, seconds * 1000, gone.signal);
+    if (!task) return sendTask(res, tasks, await tasks.getTask(caller, id)); // not found: the usual 404
     if (!res.writableEnded && !gone.signal.aborted) sendTask(res, tasks, task);
   };
   // The seed's own example polls the singular path; both answer alike.
   for (const base of ['/videos/tasks', '/video/tasks']) {
     router.get(`${base}/:id`, readTask);
     router.delete(`${base}/:id`, noBodyOrJson, async (req, res) => {
-      await tasks.removeTask(String(req.params.id));
+      await tasks.removeTask(callerOf(res), String(req.params.id));
       res.status(204).end();
     });
     router.all(`${base}/:id`, methodNotAllowed(['GET', 'HEAD', 'DELETE']));
     router.post(`${base}/:id/cancel`, noBodyOrJson, async (req, res) => {
-      const task = await tasks.cancelTask(String(req.params.id));
+      const task = await tasks.cancelTask(callerOf(res), String(req.params.id));
       // Still RUNNING only if the processor has not stopped within the wait: accepted, not done.
       res.status(isTerminal(task.status) ? 200 : 202).json(taskBody(task, tasks.expiresAt(task)));
     });

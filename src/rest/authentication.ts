@@ -1,0 +1,39 @@
+// Who calls a REST route: the Authorization header, read once per request by `authenticate`
+// (a 401 problem before any route runs when it is required and missing or wrong). A media
+// link that carries a signature is let through without one: a <video> element cannot send a
+// header, and the signature is checked by the route (TaskService.getVideoByLink).
+import type { Request, RequestHandler, Response } from 'express';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** Set by `authenticate` for every request it did not let through on a media signature. */
+      caller?: Caller;
+    }
+  }
+}
+
+const mediaPath = /^\/videos\/[^/]+\/(content|poster)$/;
+
+/** A GET of a media file that carries a link's signature. */
+export function isSignedMediaRequest(req: Request): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && mediaPath.test(req.path) && (req.query.signature !== undefined || req.query.expires !== undefined);
+}
+
+export function authenticate(authenticator: Authenticator): RequestHandler {
+  return async (req, res, next) => {
+    if (authenticator.required && isSignedMediaRequest(req)) return next();
+    res.locals.caller = await authenticator.authenticate(req.get('authorization'));
+    next();
+  };
+}
+
+/** The caller `authenticate` found for this request. */
+export function callerOf(res: Response): Caller {
+  const { caller } = res.locals;
+  if (!caller) throw new Error('the route runs without authenticate() before it');
+  return caller;
+}
