@@ -203,7 +203,7 @@ describe('a cross-site page cannot change anything', () => {
     const created = await send(t.url, { method: 'POST', path: '/videos/tasks', headers: { origin, ...json }, body: JSON.stringify({ title: 'sleep:60000', plot: 'p' }) });
     expect(created.status).toBe(202);
     expect(created.headers['access-control-allow-origin']).toBe(origin);
-    expect(String(created.headers['access-control-expose-headers'])).toBe('Location,Content-Location,Retry-After,Link');
+    expect(String(created.headers['access-control-expose-headers'])).toBe('Location,Content-Location,Retry-After,Link,WWW-Authenticate');
     const cancelled = await send(t.url, { method: 'POST', path: `/videos/tasks/${String(created.body.id)}/cancel`, headers: { origin } });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');

@@ -29,7 +29,7 @@ export function hostGuard(access: HttpAccess): RequestHandler {
 }
 
 /** Headers a cross-origin page may read: where a task or video is, when to poll, the next page. */
-export const exposedHeaders = ['Location', 'Content-Location', 'Retry-After', 'Link'];
+export const exposedHeaders = ['Location', 'Content-Location', 'Retry-After', 'Link', 'WWW-Authenticate'];
 /** Request headers a cross-origin page may send (Apollo's two for GraphQL GET requests with CSRF prevention). */
 export const allowedRequestHeaders = ['Content-Type', 'Idempotency-Key', 'Authorization', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name'];
 
