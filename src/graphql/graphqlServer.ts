@@ -18,7 +18,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { CallerSockets } from '../callers/callerSockets.js';
 import type { GraphQLLimits, HttpAccess, WebSocketLimits } from '../config.js';
-import { UnauthenticatedError } from '../errors.js';
+import { asUnavailable, UnauthenticatedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TaskService } from '../tasks/taskService.js';
 import { stopWhenAborted } from './abort.js';
@@ -54,6 +54,8 @@ export interface GraphQLSettings {
 
 /** Closes a socket whose caller has QUOTA_SOCKETS open already (the HTTP 429 of WebSockets). */
 export const tooManySocketsCloseCode = 4429;
+/** Closes a socket whose credentials cannot be checked now (a JWKS that does not answer): 1013 Try Again Later. */
+export const tryAgainLaterCloseCode = 1013;
 /** Closes a socket whose token has expired: its subscriptions end (graphql-ws's Forbidden). */
 export const expiredCloseCode = 4403;
 
@@ -158,6 +160,11 @@ export async function createGraphQLEndpoint(
         try {
           caller = await authenticator.authenticate(authorizationOf(ctx.connectionParams));
         } catch (error) {
+          // The keys to check a token could not be fetched: not the caller's fault, try again later.
+          if (asUnavailable(error) instanceof UnavailableError) {
+            socket.close(tryAgainLaterCloseCode, 'The server cannot check credentials now; try again later');
+            return false;
+          }
           if (!(error instanceof UnauthenticatedError)) throw error;
           logger.debug('refused a WebSocket connection', { reason: error.reason });
           return false;
