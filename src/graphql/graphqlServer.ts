@@ -169,6 +169,9 @@ export async function createGraphQLEndpoint(
           logger.debug('refused a WebSocket connection', { reason: error.reason });
           return false;
         }
+        // The client may have gone while its credentials were checked (a slow JWKS): its 'close'
+        // has fired already, so a slot counted now would never be given back.
+        if (socket.readyState !== socket.OPEN) return false;
         if (!sockets.tryOpen(caller.id)) {
           socket.close(tooManySocketsCloseCode, `Too many open connections for this caller (at most ${sockets.limit})`);
           return false;

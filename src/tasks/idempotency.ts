@@ -2,7 +2,7 @@
 // hash of the request in the same transaction; a replay with the same request gets that task
 // back, a different request under the same key is refused. Keys live 24 hours.
 import { createHash } from 'node:crypto';
-import { ConflictError, IdempotencyKeyReusedError, ValidationError } from '../errors.js';
+import { ConflictError, IdempotencyKeyReusedError, QuotaExceededError, RateLimitedError, ValidationError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { isPrismaError, withVideo, type Tx } from './taskStore.js';
 import type { TaskView } from './taskTypes.js';
@@ -45,10 +45,13 @@ export class IdempotencyStore {
       });
       return { task, replayed: false };
     } catch (error) {
-      // Another request with the same key committed first (our insert of the key failed, or
-      // the work itself conflicted with the winner's, as two deletions of one video do):
+      // Another request with the same key committed first (our insert of the key failed, the
+      // work itself conflicted with the winner's, as two deletions of one video do, or the
+      // winner took the caller's last creation token or task slot, so admission refused ours):
       // answer as its replay.
-      if (!isPrismaError(error, 'P2002') && !(error instanceof ConflictError)) throw error;
+      const lostTheRace = isPrismaError(error, 'P2002') || error instanceof ConflictError
+        || error instanceof RateLimitedError || error instanceof QuotaExceededError;
+      if (!lostTheRace) throw error;
       const winner = await this.replay(once, hash);
       if (!winner) throw error;
       return { task: winner, replayed: true };
