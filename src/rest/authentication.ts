@@ -5,6 +5,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
+import { UnauthenticatedError } from '../errors.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -31,9 +32,13 @@ export function authenticate(authenticator: Authenticator): RequestHandler {
   };
 }
 
-/** The caller `authenticate` found for this request. */
+/**
+ * The caller `authenticate` found for this request. A request let through on a media signature
+ * has none: it may open that media file and nothing else, so any other route its path reaches
+ * (GET /videos/tasks/content is GET /videos/tasks/:id) answers as to a request without credentials.
+ */
 export function callerOf(res: Response): Caller {
   const { caller } = res.locals;
-  if (!caller) throw new Error('the route runs without authenticate() before it');
+  if (!caller) throw new UnauthenticatedError('missing');
   return caller;
 }
