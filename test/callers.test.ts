@@ -1,5 +1,9 @@
 // Callers against a running server: what a request let through on a media signature may reach,
 // how graphql-ws refuses and counts sockets, and idempotent creations at a quota.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import WebSocket from 'ws';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
 import type { QuotaSettings } from '../src/callers/quotas.js';
 import { request } from './support/http.js';
@@ -30,5 +34,81 @@ describe('a request let through on a media signature', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="longrun"');
     const plain = await request(t.url, path.split('?')[0]!, { method });
     expect(plain.status).toBe(401);
+  });
+});
+
+/** A JWKS endpoint whose answers a test decides: the key set after `delayMs`, or a 500. */
+async function jwksServer(key: JWK, answer: { status: number; delayMs: number }): Promise<{ url: string; fetches: () => number; close: () => Promise<void> }> {
+  let fetches = 0;
+  const server: Server = createServer((_req, res) => {
+    fetches++;
+    setTimeout(() => {
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(answer.status === 200 ? JSON.stringify({ keys: [key] }) : '{}');
+    }, answer.delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+    fetches: () => fetches,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface SocketEnd {
+  code: number;
+  reason: string;
+  acked: boolean;
+}
+
+/** Opens a graphql-ws socket, sends connection_init with `authorization`, and reports how it ends. */
+function connect(baseUrl: string, authorization: string, options: { closeAfterInit?: boolean; closeAfterAckMs?: number } = {}): Promise<SocketEnd> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    let acked = false;
+    socket.on('message', (data: Buffer) => {
+      if ((JSON.parse(data.toString()) as { type: string }).type !== 'connection_ack') return;
+      acked = true;
+      setTimeout(() => socket.close(1000), options.closeAfterAckMs ?? 0);
+    });
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization } }));
+      if (options.closeAfterInit) socket.close(1000);
+    });
+    socket.on('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString(), acked }));
+  });
+}
+
+describe('graphql-ws with JWTs from a JWKS', () => {
+  let keys: { publicKey: CryptoKey; privateKey: CryptoKey };
+  let jwk: JWK;
+  let token: string;
+  beforeAll(async () => {
+    keys = await generateKeyPair('ES256');
+    jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    token = await new SignJWT({ sub: 'carol' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuedAt().setExpirationTime('1h').sign(keys.privateKey);
+  });
+
+  async function appWith(jwks: { url: string }, overrides: Partial<QuotaSettings> = {}): Promise<TestApp> {
+    return startTestApp({ config: { auth: loadAuthSettings({ JWT_JWKS_URL: jwks.url }), quotas: quotas(overrides) } });
+  }
+
+  test('a socket closed while its token is being checked does not keep a QUOTA_SOCKETS slot', async () => {
+    const jwks = await jwksServer(jwk, { status: 200, delayMs: 400 });
+    const t = await appWith(jwks, { sockets: 1 });
+    try {
+      // The client leaves before the keys arrive; the server accepts the token after the socket closed.
+      expect(await connect(t.url, `Bearer ${token}`, { closeAfterInit: true })).toMatchObject({ acked: false });
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(jwks.fetches()).toBe(1);
+      expect(await connect(t.url, `Bearer ${token}`)).toMatchObject({ acked: true, code: 1000 });
+      expect(await connect(t.url, `Bearer ${token}`)).toMatchObject({ acked: true, code: 1000 });
+    } finally {
+      await t.cleanup();
+      await jwks.close();
+    }
   });
 });

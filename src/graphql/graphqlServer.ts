@@ -162,6 +162,9 @@ export async function createGraphQLEndpoint(
           logger.debug('refused a WebSocket connection', { reason: error.reason });
           return false;
         }
+        // The client may have left while its token was checked (a JWKS fetch takes a while): its
+        // 'close' has been emitted already, so a slot counted now would never be given back.
+        if (socket.readyState !== socket.OPEN) return false;
         if (!sockets.tryOpen(caller.id)) {
           socket.close(tooManySocketsCloseCode, `Too many open connections for this caller (at most ${sockets.limit})`);
           return false;
