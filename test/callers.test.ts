@@ -111,4 +111,19 @@ describe('graphql-ws with JWTs from a JWKS', () => {
       await jwks.close();
     }
   });
+
+  // The WebSocket twin of HTTP 503: 1013 Try Again Later, which graphql-ws clients retry. 4500
+  // (Internal server error) is fatal to them: one JWKS outage would end every reconnecting client.
+  test('keys that cannot be fetched close the socket with 1013 Try Again Later, not 4500', async () => {
+    const jwks = await jwksServer(jwk, { status: 500, delayMs: 0 });
+    const t = await appWith(jwks);
+    try {
+      const rest = await request(t.url, '/videos', { headers: { authorization: `Bearer ${token}` } });
+      expect(rest.status).toBe(503);
+      expect(await connect(t.url, `Bearer ${token}`)).toMatchObject({ acked: false, code: 1013, reason: 'Try Again Later' });
+    } finally {
+      await t.cleanup();
+      await jwks.close();
+    }
+  });
 });

@@ -18,7 +18,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { CallerSockets } from '../callers/callerSockets.js';
 import type { GraphQLLimits, HttpAccess, WebSocketLimits } from '../config.js';
-import { UnauthenticatedError } from '../errors.js';
+import { UnauthenticatedError, UnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TaskService } from '../tasks/taskService.js';
 import { stopWhenAborted } from './abort.js';
@@ -54,6 +54,8 @@ export interface GraphQLSettings {
 
 /** Closes a socket whose caller has QUOTA_SOCKETS open already (the HTTP 429 of WebSockets). */
 export const tooManySocketsCloseCode = 4429;
+/** Closes a socket whose token cannot be checked now (JWKS down): RFC 6455's Try Again Later, the HTTP 503 of WebSockets. */
+export const tryAgainLaterCloseCode = 1013;
 /** Closes a socket whose token has expired: its subscriptions end (graphql-ws's Forbidden). */
 export const expiredCloseCode = 4403;
 
@@ -158,6 +160,13 @@ export async function createGraphQLEndpoint(
         try {
           caller = await authenticator.authenticate(authorizationOf(ctx.connectionParams));
         } catch (error) {
+          if (error instanceof UnavailableError) {
+            // The server's trouble (the JWKS cannot be fetched), the HTTP 503 of WebSockets: a
+            // close code graphql-ws clients retry, where a thrown error would be a fatal 4500.
+            logger.warn('refused a WebSocket connection: its token could not be checked', { error: error.cause });
+            socket.close(tryAgainLaterCloseCode, 'Try Again Later');
+            return false;
+          }
           if (!(error instanceof UnauthenticatedError)) throw error;
           logger.debug('refused a WebSocket connection', { reason: error.reason });
           return false;
