@@ -6,7 +6,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import WebSocket from 'ws';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
 import type { QuotaSettings } from '../src/callers/quotas.js';
-import { request } from './support/http.js';
+import { postJson, request } from './support/http.js';
+import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
 
 const aliceKey = 'alice-key-0123456789abcdef';
@@ -125,5 +126,34 @@ describe('graphql-ws with JWTs from a JWKS', () => {
       await t.cleanup();
       await jwks.close();
     }
+  });
+});
+
+// PostgreSQL: requests under one key run side by side (PGlite runs one statement at a time).
+describe('one Idempotency-Key sent several times at once, at a quota', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      database: 'postgres',
+      processors: { CREATE_VIDEO: scriptedProcessor },
+      config: { workerConcurrency: 1, auth: loadAuthSettings({ API_KEYS: `alice:${aliceKey}` }), quotas: quotas({ activeTasks: 1 }) },
+    });
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  // The requests after the first wait for its admission and then see its task as active: they
+  // are its replays, not requests beyond the quota.
+  test('every request gets the one task, none a 429', async () => {
+    const headers = { authorization: `Bearer ${aliceKey}`, 'idempotency-key': 'one-render' };
+    const body = { title: 'sleep:3000', plot: 'p', durationSeconds: 1 };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => postJson(t.url, '/videos/tasks', body, headers)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(202));
+    expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
+    // A new key is beyond the quota.
+    const other = await postJson(t.url, '/videos/tasks', body, { ...headers, 'idempotency-key': 'another-render' });
+    expect(other.status).toBe(429);
+    expect(other.body.code).toBe('QUOTA_EXCEEDED');
   });
 });

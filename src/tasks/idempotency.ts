@@ -2,7 +2,7 @@
 // hash of the request in the same transaction; a replay with the same request gets that task
 // back, a different request under the same key is refused. Keys live 24 hours.
 import { createHash } from 'node:crypto';
-import { ConflictError, IdempotencyKeyReusedError, ValidationError } from '../errors.js';
+import { ConflictError, IdempotencyKeyReusedError, QuotaExceededError, RateLimitedError, ValidationError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { isPrismaError, withVideo, type Tx } from './taskStore.js';
 import type { TaskView } from './taskTypes.js';
@@ -46,9 +46,10 @@ export class IdempotencyStore {
       return { task, replayed: false };
     } catch (error) {
       // Another request with the same key committed first (our insert of the key failed, or
-      // the work itself conflicted with the winner's, as two deletions of one video do):
-      // answer as its replay.
-      if (!isPrismaError(error, 'P2002') && !(error instanceof ConflictError)) throw error;
+      // the work itself conflicted with the winner's, as two deletions of one video do, or
+      // admission counted the winner's task against the quota it just filled): answer as its replay.
+      const lostRace = isPrismaError(error, 'P2002') || error instanceof ConflictError || error instanceof QuotaExceededError || error instanceof RateLimitedError;
+      if (!lostRace) throw error;
       const winner = await this.replay(once, hash);
       if (!winner) throw error;
       return { task: winner, replayed: true };
