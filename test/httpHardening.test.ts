@@ -150,9 +150,12 @@ describe('a cross-site page cannot change anything', () => {
     const noType = await send(t.url, { method: 'POST', path: `/videos/tasks/${id}/cancel`, body: 'x=1' });
     expectProblem(noType, 415, 'UNSUPPORTED_MEDIA_TYPE', /no Content-Type/);
     expect(await statusOf(id)).toBe('RUNNING');
-    // node:http sends no Content-Length for a DELETE's body unless told: the body would be stray bytes.
     const form = await send(t.url, { method: 'DELETE', path: `/videos/tasks/${id}`, headers: { 'content-type': 'text/plain', 'content-length': '1' }, body: 'x' });
     expect(form.status).toBe(415);
+    // node:http sends no Content-Length for a DELETE's body unless told: the byte follows the
+    // request. A server without authentication answers the request before its parser reads on.
+    const stray = await send(t.url, { method: 'DELETE', path: `/videos/tasks/${id}`, headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect(stray.status).toBe(415);
     // curl -X POST: no body, no Content-Type.
     const cancelled = await send(t.url, { method: 'POST', path: `/videos/tasks/${id}/cancel` });
     expect(cancelled.status).toBe(200);

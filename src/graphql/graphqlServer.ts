@@ -160,8 +160,10 @@ export async function createGraphQLEndpoint(
         try {
           caller = await authenticator.authenticate(authorizationOf(ctx.connectionParams));
         } catch (error) {
-          // The keys to check a token could not be fetched: not the caller's fault, try again later.
+          // The keys to check a token could not be fetched: the server's trouble, not the caller's.
+          // 1013 Try Again Later, which graphql-ws clients retry (a thrown error would be a fatal 4500).
           if (asUnavailable(error) instanceof UnavailableError) {
+            logger.warn('refused a WebSocket connection: its token could not be checked', { error: error instanceof Error ? error.cause : undefined });
             socket.close(tryAgainLaterCloseCode, 'The server cannot check credentials now; try again later');
             return false;
           }

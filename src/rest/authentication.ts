@@ -4,7 +4,8 @@
 // header, and the signature is checked by the route (TaskService.getVideoByLink).
 import type { Request, RequestHandler, Response } from 'express';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { Caller } from '../auth/caller.js';
+import { anonymousCaller, type Caller } from '../auth/caller.js';
+import { UnauthenticatedError } from '../errors.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -24,16 +25,29 @@ export function isSignedMediaRequest(req: Request): boolean {
 }
 
 export function authenticate(authenticator: Authenticator): RequestHandler {
+  // Without authentication every request is the anonymous caller, known at once: the route runs
+  // in the same tick as before callers existed (an await here let the parser read on first, and
+  // a stray byte after a request was answered 400 before the request itself).
+  if (!authenticator.required) {
+    return (_req, res, next) => {
+      res.locals.caller = anonymousCaller;
+      next();
+    };
+  }
   return async (req, res, next) => {
-    if (authenticator.required && isSignedMediaRequest(req)) return next();
+    if (isSignedMediaRequest(req)) return next();
     res.locals.caller = await authenticator.authenticate(req.get('authorization'));
     next();
   };
 }
 
-/** The caller `authenticate` found for this request. */
+/**
+ * The caller `authenticate` found for this request. A request let through on a media signature
+ * has none: it may open that media file and nothing else, so any other route its path reaches
+ * (GET /videos/tasks/content is GET /videos/tasks/:id) answers as to a request without credentials.
+ */
 export function callerOf(res: Response): Caller {
   const { caller } = res.locals;
-  if (!caller) throw new Error('the route runs without authenticate() before it');
+  if (!caller) throw new UnauthenticatedError('missing');
   return caller;
 }
