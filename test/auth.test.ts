@@ -449,6 +449,14 @@ describe('API keys and JWT together', () => {
     await expectUnauthenticated(auth, `Bearer ${await sign(rsa.privateKey, 'RS256', { sub: 'user-42', exp: now() - 60 }, 'rsa-1')}`, 'expired');
   });
 
+  test('a token whose sub names an API key\'s caller is invalid: a token cannot take over a key\'s work', async () => {
+    const auth = authenticatorFor({ API_KEYS: 'alice:alice-key-0123456789', JWT_JWKS_URL: jwksUrl });
+    await expectUnauthenticated(auth, `Bearer ${await sign(rsa.privateKey, 'RS256', { sub: 'alice', exp: inAnHour() }, 'rsa-1')}`, 'invalid');
+    // Without API keys the same token names alice.
+    const jwtOnly = authenticatorFor({ JWT_JWKS_URL: jwksUrl });
+    expect((await jwtOnly.authenticate(`Bearer ${await sign(rsa.privateKey, 'RS256', { sub: 'alice', exp: inAnHour() }, 'rsa-1')}`)).id).toBe('alice');
+  });
+
   test('an API key shaped like a JWS is still found as a key', async () => {
     const auth = authenticatorFor({ API_KEYS: 'alice:aaaaaaaa.bbbbbbbb.cccccccc', JWT_SECRET: 'a-shared-secret-of-32-characters!' });
     expect((await auth.authenticate('Bearer aaaaaaaa.bbbbbbbb.cccccccc')).id).toBe('alice');

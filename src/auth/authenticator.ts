@@ -23,6 +23,9 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
     return { required: false, authenticate: async () => anonymousCaller };
   }
   const apiKeys = new Map(settings.apiKeys);
+  // With both configured, a token's `sub` must not name an API key's caller: whoever can get a
+  // token with any `sub` from the identity provider would otherwise own that caller's work.
+  const keyCallers = new Set(apiKeys.values());
   const jwt = settings.jwt ? createJwtVerifier(settings.jwt) : null;
   return {
     required: true,
@@ -32,7 +35,11 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
         const id = apiKeys.get(apiKeyDigest(token));
         if (id !== undefined) return { id, expiresAt: null };
       }
-      if (jwt && looksLikeJws(token)) return jwt.verify(token);
+      if (jwt && looksLikeJws(token)) {
+        const caller = await jwt.verify(token);
+        if (keyCallers.has(caller.id)) throw new UnauthenticatedError('invalid');
+        return caller;
+      }
       throw new UnauthenticatedError('invalid');
     },
   };

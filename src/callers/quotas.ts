@@ -9,7 +9,7 @@ export interface QuotaSettings {
   creationBurst: number;
   /** Tasks queued or running at once. */
   activeTasks: number;
-  /** Bytes of stored videos and posters; a new render is refused once they reach it. */
+  /** Bytes of stored videos (the MP4s' sizeBytes); a new render is refused once they reach it. */
   mediaBytes: number;
   /** Open graphql-ws connections at once, per process. */
   sockets: number;
