@@ -14,6 +14,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
+import { WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { CallerSockets } from '../callers/callerSockets.js';
@@ -162,6 +163,9 @@ export async function createGraphQLEndpoint(
           logger.debug('refused a WebSocket connection', { reason: error.reason });
           return false;
         }
+        // The client may have gone while its credentials were checked (a JWKS fetch takes a
+        // while): its 'close' has fired already, so nothing would ever release what is taken below.
+        if (socket.readyState !== WebSocket.OPEN) return false;
         if (!sockets.tryOpen(caller.id)) {
           socket.close(tooManySocketsCloseCode, `Too many open connections for this caller (at most ${sockets.limit})`);
           return false;
