@@ -3,8 +3,10 @@
 // that does not exist; lists, feeds and idempotency keys are per caller; credentials are checked
 // on every transport; media links are signed and open one file of one video until they expire.
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
-import { SignJWT, type JWTPayload } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import WebSocket from 'ws';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
 import { unlimitedQuotas } from '../src/callers/quotas.js';
@@ -27,9 +29,28 @@ const invalidChallenge = 'Bearer realm="longrun", error="invalid_token"';
 let tasksApp: TestApp; // authentication on; scripted processor ("sleep:MS" is a slow task)
 let mediaApp: TestApp; // authentication on; real renders; a known media URL secret
 let openApp: TestApp; // no authentication; real renders
+let quotaApp: TestApp; // JWT from a slow JWKS; one open socket per caller
+
+/** A JWKS server whose every answer takes 500 ms, so a token's check is still under way when its client leaves. */
+const jwks = { kid: 'key-1', privateKey: null as unknown as CryptoKey, requests: 0, served: 0, server: null as Server | null };
+async function startJwks(): Promise<string> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  jwks.privateKey = privateKey;
+  const body = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: jwks.kid, alg: 'ES256', use: 'sig' }] });
+  jwks.server = createServer((_req, res) => {
+    jwks.requests += 1;
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      jwks.served += 1;
+    }, 500);
+  });
+  await new Promise<void>((resolve) => jwks.server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(jwks.server.address() as AddressInfo).port}/jwks.json`;
+}
 
 beforeAll(async () => {
-  [tasksApp, mediaApp, openApp] = await Promise.all([
+  const jwksUrl = await startJwks();
+  [tasksApp, mediaApp, openApp, quotaApp] = await Promise.all([
     startTestApp({
       processors: { CREATE_VIDEO: scriptedProcessor },
       config: { auth: loadAuthSettings({ API_KEYS: apiKeys, JWT_SECRET: jwtSecret, JWT_AUDIENCE: audience }), quotas: unlimitedQuotas, workerConcurrency: 12 },
@@ -38,10 +59,15 @@ beforeAll(async () => {
       config: { auth: loadAuthSettings({ API_KEYS: apiKeys }), quotas: unlimitedQuotas, media: { urlSecret: mediaSecret, urlLifetimeSeconds: 60 } },
     }),
     startTestApp(),
+    startTestApp({
+      processors: { CREATE_VIDEO: scriptedProcessor },
+      config: { auth: loadAuthSettings({ JWT_JWKS_URL: jwksUrl }), quotas: { ...unlimitedQuotas, sockets: 1 } },
+    }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([tasksApp?.cleanup(), mediaApp?.cleanup(), openApp?.cleanup()]);
+  await Promise.all([tasksApp?.cleanup(), mediaApp?.cleanup(), openApp?.cleanup(), quotaApp?.cleanup()]);
+  await new Promise((resolve) => jwks.server?.close(resolve));
 });
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -136,6 +162,15 @@ async function overSocket(client: Client, query: string, variables: Record<strin
   const run = follow(client, query, variables);
   const { error } = await run.ended;
   return { payloads: run.payloads, error };
+}
+
+/** `promise`, or a failure naming `what` after `ms` (so a socket that is never closed fails the test, not the run). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 const codeOf = (body: GraphQLBody) => body.errors?.[0]?.extensions?.code;
@@ -471,7 +506,7 @@ describe('credentials', () => {
       const followed = follow(s.client, taskUpdated, { id });
       await waitFor('the first update', async () => (followed.payloads.length > 0 ? true : null));
       expect(followed.payloads[0]!.data).toEqual({ taskUpdated: { id, status: expect.stringMatching(/^(PENDING|RUNNING)$/), done: false } });
-      const { error } = await followed.ended;
+      const { error } = await within(followed.ended, 6000, 'the subscription of an expiring token');
       expect(closeCodeOf(error)).toBe(4403);
       expect(s.closes).toHaveLength(1);
       expect(s.closes[0]).toMatchObject({ code: 4403, reason: 'Token expired' });
@@ -482,6 +517,44 @@ describe('credentials', () => {
     } finally {
       await s.client.dispose();
       await request(url, `/videos/tasks/${id}/cancel`, { method: 'POST', headers: { authorization: longToken } });
+    }
+  });
+
+  test('WebSocket: sockets that leave while their token is being checked do not count against the caller\'s socket quota', async () => {
+    const { url } = quotaApp;
+    const token = `Bearer ${await new SignJWT({ sub: 'dave' }).setProtectedHeader({ alg: 'ES256', kid: jwks.kid }).setExpirationTime('1h').sign(jwks.privateKey)}`;
+    // Clients that send connection_init and go at once (a reload, a lost network), while the
+    // server still fetches the keys to check their token (the slow JWKS answers after 500 ms).
+    const leaveAtOnce = (terminate: boolean) => new Promise<void>((resolve) => {
+      const raw = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+      raw.on('open', () => {
+        raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: token } }));
+        if (terminate) raw.terminate();
+        else raw.close();
+      });
+      raw.on('error', () => undefined);
+      raw.on('close', () => resolve());
+    });
+    await Promise.all([0, 1, 2, 3].map((i) => leaveAtOnce(i % 2 === 0)));
+    expect(jwks.requests).toBe(1); // their tokens were being checked when they left
+    await waitFor('the key set served', async () => (jwks.served > 0 ? true : null));
+
+    // Once they are gone, dave's next socket is his to use (QUOTA_SOCKETS is 1).
+    const task = await postJson(url, '/videos/tasks', { title: 'sleep:60000', plot: 'p' }, { authorization: token });
+    expect(task.status).toBe(202);
+    const first = socket(url, { authorization: token });
+    const second = socket(url, { authorization: token });
+    try {
+      const held = follow(first.client, taskUpdated, { id: task.body.id });
+      await within(waitFor('the first socket\'s first update', async () => (held.payloads.length > 0 || first.closes.length > 0 ? true : null)), 5000, 'the first socket');
+      expect(first.closes).toEqual([]);
+      expect(held.payloads[0]!.data).toMatchObject({ taskUpdated: { id: task.body.id } });
+      // The quota is in force: beside that open socket, a second is refused 4429.
+      const refused = await overSocket(second.client, '{ tasks { nodes { id } } }');
+      expect({ payloads: refused.payloads, code: closeCodeOf(refused.error) }).toEqual({ payloads: [], code: 4429 });
+    } finally {
+      await Promise.all([first.client.dispose(), second.client.dispose()]);
+      await request(url, `/videos/tasks/${task.body.id}/cancel`, { method: 'POST', headers: { authorization: token } });
     }
   });
 });
