@@ -13,6 +13,7 @@ import type { Processor } from '../src/tasks/processor.js';
 import type { NewVideo } from '../src/videos/videoTypes.js';
 import { postJson, request, waitFor, type JsonResponse } from './support/http.js';
 import { startTestApp, type TestApp, type TestDatabaseKind } from './support/testApp.js';
+import { abortableSleep } from './support/scriptedProcessor.js';
 
 const keys = {
   alice: 'alice-key-0123456789',
@@ -31,22 +32,12 @@ interface Start {
 }
 const starts: Start[] = [];
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    }, { once: true });
-  });
-}
-
 // Title "sleep:MS" takes MS ms (abortable); "bytes:N" stores a video of N bytes, as a render does.
 const processor: Processor = async (task, { signal }) => {
   const { title } = task.input as { title: string };
   starts.push({ taskId: task.id, callerId: task.callerId, title });
   const ms = /sleep:(\d+)/.exec(title);
-  if (ms) await sleep(Number(ms[1]), signal);
+  if (ms) await abortableSleep(Number(ms[1]), signal);
   const bytes = /bytes:(\d+)/.exec(title);
   if (!bytes) return {};
   const video: NewVideo = {

@@ -7,7 +7,8 @@
 //   anything else succeeds at once
 import { TaskFailure, type Processor } from '../../src/tasks/processor.js';
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or rejects when `signal` fires first (as a render stops on cancel). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => {
@@ -32,7 +33,7 @@ export const scriptedProcessor: Processor = async (task, { signal, progress }) =
     case 'crash':
       throw new Error('secret internal detail');
     case 'sleep':
-      await sleep(Number(arg), signal);
+      await abortableSleep(Number(arg), signal);
       return {};
     default:
       return {};
