@@ -260,6 +260,8 @@ describe('stored media: at most 1000 bytes', () => {
     const refused = await createRest(t, 'alice', 'bytes:10');
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'mediaBytes', limit: 1000, used: 1000 });
+    // A small quota is told in bytes, not as "0.0 MiB of the 0.0 MiB allowed".
+    expect(refused.body.detail).toBe('Your stored videos take 1000 bytes of the 1000 bytes allowed; delete videos to render new ones.');
     const graphqlRefused = await createGraphQL(t, 'alice', 'bytes:10');
     expect(graphqlRefused.errors?.[0]?.extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'mediaBytes', limit: 1000, used: 1000 });
     expect(await stored(t)).toEqual(before);
