@@ -16,6 +16,7 @@ import type { RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
+import { clockToleranceSeconds } from '../auth/jwt.js';
 import { CallerSockets } from '../callers/callerSockets.js';
 import type { GraphQLLimits, HttpAccess, WebSocketLimits } from '../config.js';
 import { asUnavailable, UnauthenticatedError, UnavailableError } from '../errors.js';
@@ -178,7 +179,10 @@ export async function createGraphQLEndpoint(
           socket.close(tooManySocketsCloseCode, `Too many open connections for this caller (at most ${sockets.limit})`);
           return false;
         }
-        const cancelExpiry = caller.expiresAt ? closeAt(socket, caller.expiresAt) : () => undefined;
+        // The token lasts as long as on HTTP: exp plus the clock tolerance it was verified with (a
+        // token just past exp is accepted, and must not be closed the moment it is let in).
+        const { expiresAt } = caller;
+        const cancelExpiry = expiresAt ? closeAt(socket, new Date(expiresAt.getTime() + clockToleranceSeconds * 1000)) : () => undefined;
         socket.once('close', () => {
           cancelExpiry();
           sockets.closed(caller.id);
