@@ -43,7 +43,7 @@ export function e2eSuite(kind: TestDatabaseKind): void {
 
   describe('GraphQL', () => {
     test('create, subscribe: current state, progress with growing versions, then SUCCEEDED with the video', async () => {
-      const created = await createTask({ title: 'Subscribed movie', plot: 'A plot that scrolls by.', durationSeconds: 120 });
+      const created = await createTask({ title: 'Subscribed movie', plot: 'A plot that scrolls by.', durationSeconds: 300 });
       expect(created).toMatchObject({ status: 'PENDING', done: false, progress: 0, stage: 'queued', attempts: 0, video: null });
 
       const client = wsClient(url);
@@ -56,20 +56,21 @@ export function e2eSuite(kind: TestDatabaseKind): void {
         expect(events[i]!.version).toBeGreaterThan(events[i - 1]!.version);
         expect(events[i]!.progress).toBeGreaterThanOrEqual(events[i - 1]!.progress);
       }
-      // ffmpeg reports every 0.5 s, so a render this long publishes progress while rendering. (A
-      // subscriber gets the state each change's re-read finds: a change overtaken before its
-      // read is coalesced into the next, so a short render may show none.)
+      // ffmpeg reports every 0.5 s, so a render this long (the longest allowed; a few seconds at
+      // 320x180) publishes progress while rendering. (A subscriber gets the state each change's
+      // re-read finds: a change overtaken before its read is coalesced into the next, so a short
+      // render may show none; 120 s of video once rendered before the subscriber's first read.)
       expect(events.some((e) => e.status === 'RUNNING' && e.stage === 'rendering' && e.progress > 0 && e.progress < 1)).toBe(true);
       const last = events.at(-1)!;
       expect(last).toMatchObject({ status: 'SUCCEEDED', done: true, progress: 1, attempts: 1, error: null });
-      expect(last.video).toMatchObject({ title: 'Subscribed movie', plot: 'A plot that scrolls by.', durationSeconds: 120, width: 320, height: 180 });
+      expect(last.video).toMatchObject({ title: 'Subscribed movie', plot: 'A plot that scrolls by.', durationSeconds: 300, width: 320, height: 180 });
       expect(last.video!.sizeBytes).toBeGreaterThan(1000);
       expect(last.resources).toEqual([{ name: 'Subscribed movie', links: [{ rel: 'self', href: `/videos/${last.video!.id}` }] }]);
       expect(events.filter((e) => e.done)).toHaveLength(1);
 
       const read = await gql<{ task: TaskShape; video: TaskShape['video'] }>(url, `query($id: ID!, $videoId: ID!) { task(id: $id) { ${taskFields} } video(id: $videoId) { id title durationSeconds contentUrl posterUrl } }`, { id: created.id, videoId: last.video!.id });
       expect(read.data!.task).toEqual(last);
-      expect(read.data!.video).toEqual({ id: last.video!.id, title: 'Subscribed movie', durationSeconds: 120, contentUrl: `/videos/${last.video!.id}/content`, posterUrl: `/videos/${last.video!.id}/poster` });
+      expect(read.data!.video).toEqual({ id: last.video!.id, title: 'Subscribed movie', durationSeconds: 300, contentUrl: `/videos/${last.video!.id}/content`, posterUrl: `/videos/${last.video!.id}/poster` });
     });
 
     test('a subscriber arriving after completion gets exactly the terminal state, then completion', async () => {
