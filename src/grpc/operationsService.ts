@@ -19,8 +19,8 @@ export function waitTimeoutMs(timeout: Duration | null, deadline: Date | null): 
     if (!Number.isFinite(given) || given < 0) throw new ValidationError([{ field: 'timeout', message: 'must not be negative' }]);
     ms = Math.min(ms, given);
   }
-  // The client stops listening at its deadline: answer just before it.
-  if (deadline) ms = Math.min(ms, Math.max(0, deadline.getTime() - Date.now() - 50));
+  // The client stops listening at its deadline: answer a little before it (the answer must still travel).
+  if (deadline) ms = Math.min(ms, Math.max(0, deadline.getTime() - Date.now() - 200));
   return ms;
 }
 
