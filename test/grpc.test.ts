@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { unlimitedQuotas } from '../src/callers/quotas.js';
 import { toServiceError } from '../src/grpc/errors.js';
 import { createLogger } from '../src/logger.js';
@@ -22,6 +23,7 @@ let renderApp: TestApp; // no authentication, real renders
 let authApp: TestApp; // API keys (alice, bob), no quotas, scripted processor
 let quotaApp: TestApp; // API keys, one active task and two creations a minute per caller
 const clients: GrpcTestClient[] = [];
+const openLog: string[] = [];
 
 function client(app: TestApp, key?: string): GrpcTestClient {
   const made = new GrpcTestClient(app.app.grpcAddress, key === undefined ? undefined : `Bearer ${key}`);
@@ -31,7 +33,7 @@ function client(app: TestApp, key?: string): GrpcTestClient {
 
 beforeAll(async () => {
   [openApp, renderApp, authApp, quotaApp] = await Promise.all([
-    startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor } }),
+    startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, logger: createLogger('info', (line) => openLog.push(line)) }),
     startTestApp(),
     startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { auth: loadAuthSettings({ API_KEYS: apiKeys }), quotas: unlimitedQuotas } }),
     startTestApp({
@@ -387,4 +389,24 @@ test('stopping: health NOT_SERVING, open watches end UNAVAILABLE, new calls are 
   const refused = await rejection(alice.get(running.name));
   expect(refused.code).toBe(status.UNAVAILABLE);
   await stopping;
+});
+
+test('GRPC_PORT: 50051 by default, 0 to 65535; port 0 binds a free port and the log says which', () => {
+  expect(loadConfig({}).grpcPort).toBe(50051);
+  expect(loadConfig({ GRPC_PORT: '0' }).grpcPort).toBe(0);
+  for (const bad of ['65536', '-1', 'grpc']) {
+    expect(() => loadConfig({ GRPC_PORT: bad })).toThrow(ConfigError);
+    expect(() => loadConfig({ GRPC_PORT: bad })).toThrow(/GRPC_PORT/);
+  }
+  const port = Number(openApp.app.grpcAddress.split(':').at(-1));
+  expect(port).toBeGreaterThan(0);
+  expect(port).not.toBe(50051);
+  const listening = openLog.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'gRPC listening');
+  expect(listening).toMatchObject({ level: 'info', port });
+});
+
+test('a request message over MAX_REQUEST_BYTES is refused with RESOURCE_EXHAUSTED', async () => {
+  const grpc = client(openApp);
+  const error = await rejection(grpc.create({ title: 'big', plot: 'x'.repeat(loadConfig({}).maxRequestBytes + 1) }));
+  expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
 });

@@ -22,6 +22,8 @@ export interface GrpcServerOptions {
   port: number;
   authenticator: Authenticator;
   logger: Logger;
+  /** Largest request message (MAX_REQUEST_BYTES); a larger one is refused with RESOURCE_EXHAUSTED. */
+  maxMessageBytes: number;
   /** How long open calls get to finish when stopping before they are cut off. */
   shutdownTimeoutMs?: number;
 }
@@ -39,7 +41,7 @@ function bindAddress(host: string, port: number): string {
 export async function startGrpcServer(tasks: TaskService, options: GrpcServerOptions): Promise<GrpcEndpoint> {
   const { logger } = options;
   const definition = loadPackageDefinition();
-  const server = new Server();
+  const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes });
   const env = new CallEnvironment(options.authenticator, logger);
   server.addService(definition['google.longrunning.Operations'] as ServiceDefinition, operationsService(tasks, env));
   server.addService(definition['longrun.v1.Videos'] as ServiceDefinition, videosService(tasks, env));
