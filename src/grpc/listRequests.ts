@@ -17,32 +17,33 @@ function invalidFilter(): ValidationError {
 export function parseOperationsFilter(filter: string): TaskFilter {
   const text = filter.trim();
   if (text === '') return {};
-  let allowed: Set<TaskStatus> | null = null;
+  // Each term narrows the statuses (null: not restricted yet) or names the kind.
+  let allowed: readonly TaskStatus[] | null = null;
   let kind: TaskKind | undefined;
-  const restrict = (to: readonly TaskStatus[]) => {
-    allowed = new Set([...(allowed ?? statuses)].filter((s) => to.includes(s)));
-  };
   for (const term of text.split(/\s+AND\s+/)) {
     const match = /^(done|status|kind|metadata\.status|metadata\.kind)\s*=\s*"?([A-Za-z_]+)"?$/.exec(term.trim());
     if (!match) throw invalidFilter();
     const [, rawField = '', value = ''] = match;
     const field = rawField.replace(/^metadata\./, '');
+    let only: readonly TaskStatus[];
     if (field === 'done') {
       if (value !== 'true' && value !== 'false') throw invalidFilter();
-      restrict(value === 'true' ? terminalStatuses : statuses.filter((s) => !terminalStatuses.includes(s)));
+      only = value === 'true' ? terminalStatuses : statuses.filter((s) => !terminalStatuses.includes(s));
     } else if (field === 'status') {
       const status = statuses.find((s) => s === value.toUpperCase());
       if (!status) throw invalidFilter();
-      restrict([status]);
+      only = [status];
     } else {
       const named = kinds.find((k) => k === value.toUpperCase());
       if (!named || (kind !== undefined && kind !== named)) throw invalidFilter();
       kind = named;
+      continue;
     }
+    const before: readonly TaskStatus[] = allowed ?? statuses;
+    allowed = before.filter((s) => only.includes(s));
   }
-  const chosen: Set<TaskStatus> | null = allowed;
   return {
-    ...(chosen ? { statuses: [...(chosen as Set<TaskStatus>)] } : {}),
+    ...(allowed ? { statuses: [...allowed] } : {}),
     ...(kind ? { kind } : {}),
   };
 }
