@@ -13,6 +13,7 @@ import { BatchedReads } from './events/batchedReads.js';
 import { DatabaseEventBus } from './events/databaseEventBus.js';
 import type { EventBus } from './events/eventBus.js';
 import { listenToPglite, listenToPostgres } from './events/taskChangeFeed.js';
+import { startGrpcServer, type GrpcEndpoint } from './grpc/grpcServer.js';
 import { createGraphQLEndpoint, graphqlPath, type GraphQLEndpoint } from './graphql/graphqlServer.js';
 import { onClientError } from './http/clientError.js';
 import { corsPolicy, hostGuard, noSniff, originGuard } from './http/guards.js';
@@ -53,6 +54,8 @@ export interface App {
    */
   stop(options?: { graceMs?: number }): Promise<void>;
   readonly url: string;
+  /** Where gRPC listens once started ("host:port", a grpc-js target); empty in the worker role. */
+  readonly grpcAddress: string;
   /** Available once started. `worker` is null in the api role. */
   readonly services: { tasks: TaskService; worker: TaskWorker | null; database: Database; events: EventBus };
 }
@@ -78,6 +81,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   let api: RequestHandler | null = null;
   let accepting = false;
   let url = '';
+  let grpcAddress = '';
   let lock: { release(): Promise<void> } | null = null;
   let database: Database | null = null;
   let events: DatabaseEventBus | null = null;
@@ -86,6 +90,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   let tasks: TaskService | null = null;
   let graphql: GraphQLEndpoint | null = null;
   let purger: Purger | null = null;
+  let grpc: GrpcEndpoint | null = null;
 
   http.disable('x-powered-by');
   http.set('etag', false);
@@ -187,11 +192,15 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       accepting = true;
       await worker?.start();
       purger?.start();
+      if (role !== 'worker') {
+        grpc = await startGrpcServer(tasks, { host: config.host, port: config.grpcPort, authenticator, logger, maxMessageBytes: config.maxRequestBytes });
+        grpcAddress = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${grpc.port}`;
+      }
       api = routes;
       if (role !== 'worker' && !authenticator.required && !isLoopbackHost(config.host)) {
         logger.warn('no authentication is configured and HOST is not a loopback address: anyone who reaches this server can create, read, cancel and delete every task and video (set API_KEYS or JWT_*)', { host: config.host });
       }
-      logger.info('longrun ready', { url, role, database: database.kind, dataDir: config.dataDir, mediaDir: config.mediaDir });
+      logger.info('longrun ready', { url, ...(grpc ? { grpcPort: grpc.port } : {}), role, database: database.kind, dataDir: config.dataDir, mediaDir: config.mediaDir });
       return url;
     } catch (error) {
       await stop().catch((stopError: unknown) => logger.error('cleanup after a failed start failed', { error: stopError }));
@@ -203,6 +212,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     // No new connections; requests on open ones are still served (reads, subscriptions) while
     // running tasks get their grace period, but new tasks are refused (503, UNAVAILABLE).
     accepting = false;
+    // gRPC: NOT_SERVING, new calls refused, waits and watches ended, then a bounded graceful shutdown.
+    const grpcStopped = grpc?.stop();
     const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     server.closeIdleConnections();
     try {
@@ -212,6 +223,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       await graphql?.stop();
       server.closeAllConnections();
       await closed;
+      await grpcStopped;
       await engine?.stop();
       await events?.close();
       await database?.close();
@@ -223,6 +235,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       engine = null;
       purger = null;
       graphql = null;
+      grpc = null;
       events = null;
       database = null;
       lock = null;
@@ -234,6 +247,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     stop,
     get url() {
       return url;
+    },
+    get grpcAddress() {
+      return grpcAddress;
     },
     get services() {
       if (!tasks || !database || !events) throw new Error('the app is not started');

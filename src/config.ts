@@ -88,6 +88,8 @@ export interface JobEngineTuning {
 export interface Config {
   role: Role;
   port: number;
+  /** gRPC (google.longrunning.Operations, longrun.v1.Videos) on HOST; api and all roles. 0: any free port. */
+  grpcPort: number;
   host: string;
   /** Embedded database and its lock live here (and the media files, unless mediaDir says otherwise). */
   dataDir: string;
@@ -240,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
     role,
     // A worker answers only health checks; its own default lets it run beside an API on one machine.
     port: integer(env, 'PORT', role === 'worker' ? 4001 : 4000, 0, 65535),
+    grpcPort: integer(env, 'GRPC_PORT', 50051, 0, 65535),
     host,
     dataDir,
     mediaDir: path.resolve(env.MEDIA_DIR || path.join(dataDir, 'media')),

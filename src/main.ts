@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const url = await started;
     // Tests and scripts read the URL from this line ("listening on http://...").
     if (config.role === 'worker') process.stderr.write(`longrun worker listening on ${url} (health checks only)\n`);
-    else process.stderr.write(`longrun listening on ${url} (GraphQL at ${url}/graphql${config.role === 'api' ? ', runs no tasks' : ''})\n`);
+    else process.stderr.write(`longrun listening on ${url} (GraphQL at ${url}/graphql, gRPC on ${app.grpcAddress}${config.role === 'api' ? ', runs no tasks' : ''})\n`);
   } catch (error) {
     if (error instanceof DataDirLockedError) process.stderr.write(`longrun: ${error.message}\n`);
     else logger.error('failed to start', { error });

@@ -42,7 +42,7 @@ async function npmStart(env: Record<string, string>): Promise<NpmServer> {
   const child = spawn('npm', ['start'], {
     cwd: root,
     detached: true,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...renderEnv, ...env },
+    env: { ...process.env, PORT: '0', GRPC_PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...renderEnv, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   npmGroups.push(child.pid!);
@@ -187,7 +187,7 @@ async function shellStart(command: string, env: Record<string, string>): Promise
   const child = spawn('bash', ['-c', command], {
     cwd: root,
     detached: true,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...renderEnv, ...env },
+    env: { ...process.env, PORT: '0', GRPC_PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...renderEnv, ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   npmGroups.push(child.pid!);

@@ -49,7 +49,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
  */
 export function benchConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
   const defaults = loadConfig({ DATA_DIR: dataDir });
-  return { ...defaults, port: 0, logLevel: 'silent', webSocket: { ...defaults.webSocket, maxConnections: 20_000 }, ...overrides };
+  return { ...defaults, port: 0, grpcPort: 0, logLevel: 'silent', webSocket: { ...defaults.webSocket, maxConnections: 20_000 }, ...overrides };
 }
 
 export type ChangeListener = (task: TaskView, atMs: number) => void;

@@ -34,7 +34,7 @@ export function spawnServer(env: Record<string, string>): { child: ChildProcess;
   // node itself, not the tsx binary: tsx runs the program in a grandchild that SIGKILL would miss.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', RENDER_WIDTH: '320', RENDER_HEIGHT: '180', RENDER_FPS: '12', ...env },
+    env: { ...process.env, PORT: '0', GRPC_PORT: '0', LOG_LEVEL: 'warn', RENDER_WIDTH: '320', RENDER_HEIGHT: '180', RENDER_FPS: '12', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));

@@ -32,6 +32,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
   return {
     ...loadConfig({ DATA_DIR: dataDir }),
     port: 0,
+    grpcPort: 0,
     workerConcurrency: 2,
     progressIntervalMs: 20,
     render: { width: 320, height: 180, fps: 12 },

@@ -1,0 +1,111 @@
+// Every call goes through here: refused with UNAVAILABLE once the server stops, its caller
+// found from the `authorization` metadata by the same Authenticator REST and GraphQL use,
+// an AbortSignal that fires when the client goes away or the server stops, and every error
+// turned into a status by errors.ts.
+import { once } from 'node:events';
+import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
+import { UnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { toServiceError } from './errors.js';
+
+export interface CallContext {
+  caller: Caller;
+  /** Fires when the client cancels or leaves, or when the server stops. */
+  signal: AbortSignal;
+  /** When the client's deadline runs out; null without one. */
+  deadline: Date | null;
+}
+
+/** What open calls share: the authenticator, the log, and the server's stopping. */
+export class CallEnvironment {
+  private stopping = false;
+  private readonly open = new Set<AbortController>();
+
+  constructor(readonly authenticator: Authenticator, readonly logger: Logger) {}
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** New calls are refused; open ones (waits, watches) are told to end now. */
+  stop(): void {
+    this.stopping = true;
+    for (const controller of this.open) controller.abort(new UnavailableError('The server is shutting down; try again shortly.'));
+    this.open.clear();
+  }
+
+  /** Checks the server is up, finds the caller, and arms the call's signal. */
+  async begin(metadata: Metadata, onClose: (abort: () => void) => void): Promise<{ context: Omit<CallContext, 'deadline'>; end(): void }> {
+    if (this.stopping) throw new UnavailableError('The server is shutting down; try again shortly.');
+    const controller = new AbortController();
+    const value = metadata.get('authorization')[0];
+    const caller = await this.authenticator.authenticate(typeof value === 'string' ? value : undefined);
+    if (this.stopping) throw new UnavailableError('The server is shutting down; try again shortly.');
+    this.open.add(controller);
+    onClose(() => controller.abort());
+    return { context: { caller, signal: controller.signal }, end: () => this.open.delete(controller) };
+  }
+}
+
+function deadlineOf(call: { getDeadline(): Date | number }): Date | null {
+  const deadline = call.getDeadline();
+  if (deadline instanceof Date) return deadline;
+  return Number.isFinite(deadline) ? new Date(deadline) : null;
+}
+
+export function unary<Req, Res>(
+  env: CallEnvironment,
+  what: string,
+  handler: (request: Req, context: CallContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback) => {
+    let end = () => {};
+    void (async () => {
+      const begun = await env.begin(call.metadata, (abort) => call.once('cancelled', abort));
+      end = begun.end;
+      return handler(call.request, { ...begun.context, deadline: deadlineOf(call) });
+    })().then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toServiceError(error, env.logger, what)),
+    ).finally(() => end());
+  };
+}
+
+/** Writes one message, waiting while the client's window is full (or until the call ends). */
+async function writeTo<Res>(call: ServerWritableStream<unknown, Res>, message: Res, signal: AbortSignal): Promise<void> {
+  if (call.write(message)) return;
+  await once(call, 'drain', { signal }).catch(() => {});
+}
+
+export function serverStream<Req, Res>(
+  env: CallEnvironment,
+  what: string,
+  handler: (request: Req, context: CallContext, write: (message: Res) => Promise<void>) => Promise<void>,
+): handleServerStreamingCall<Req, Res> {
+  return (call: ServerWritableStream<Req, Res>) => {
+    let end = () => {};
+    let signal: AbortSignal | null = null;
+    void (async () => {
+      const begun = await env.begin(call.metadata, (abort) => {
+        call.once('cancelled', abort);
+        call.once('close', abort);
+      });
+      end = begun.end;
+      signal = begun.context.signal;
+      const open = begun.context.signal;
+      await handler(call.request, { ...begun.context, deadline: deadlineOf(call) }, (message) => writeTo(call, message, open));
+    })().then(
+      () => {
+        // Stopped by the server: the client hears UNAVAILABLE and may follow on elsewhere.
+        const reason: unknown = signal?.reason;
+        if (signal?.aborted && reason instanceof UnavailableError) call.emit('error', toServiceError(reason, env.logger, what));
+        else if (!call.cancelled) call.end();
+      },
+      (error: unknown) => {
+        if (!call.cancelled) call.emit('error', toServiceError(error, env.logger, what));
+      },
+    ).finally(() => end());
+  };
+}
