@@ -47,7 +47,7 @@ async function startFloorServer(prisma: PrismaClient): Promise<{ url: string; cl
 }
 
 /** Creates `count` tasks through the service and waits until the runner has finished them. */
-async function seedTasks(bench: BenchApp, count: number): Promise<string[]> {
+export async function seedTasks(bench: BenchApp, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const task = await bench.app.services.tasks.createVideoTask(anonymousCaller, { title: `Read benchmark ${i}`, plot: 'A task to be read.' });
