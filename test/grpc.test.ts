@@ -269,6 +269,15 @@ test('INVALID_ARGUMENT carries google.rpc.BadRequest naming the fields; NOT_FOUN
   }
 });
 
+test('a name of any length is NOT_FOUND, its message bounded (not a protocol error from oversized trailers)', async () => {
+  const grpc = client(openApp);
+  const long = `operations/${'x'.repeat(100_000)}`;
+  const error = await expectStatus(grpc.get(long), status.NOT_FOUND);
+  expect(error.details.length).toBeLessThanOrEqual(1025);
+  await expectStatus(grpc.video('GetVideo', { name: `videos/${'\u{1F600}'.repeat(30_000)}` }), status.NOT_FOUND);
+  expect((await grpc.watch(long)).error?.code).toBe(status.NOT_FOUND);
+});
+
 test('DeleteVideo is an operation that ends with google.protobuf.Empty; the video is gone', async () => {
   const grpc = client(renderApp);
   const created = await grpc.create({ title: 'to delete', duration_seconds: 1 });
