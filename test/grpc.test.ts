@@ -4,7 +4,7 @@
 // health. Tasks run the scripted processor ("sleep:MS" is slow, "permanent" fails) except one
 // real render.
 import { randomUUID } from 'node:crypto';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { unlimitedQuotas } from '../src/callers/quotas.js';
@@ -276,6 +276,30 @@ test('a name of any length is NOT_FOUND, its message bounded (not a protocol err
   expect(error.details.length).toBeLessThanOrEqual(1025);
   await expectStatus(grpc.video('GetVideo', { name: `videos/${'\u{1F600}'.repeat(30_000)}` }), status.NOT_FOUND);
   expect((await grpc.watch(long)).error?.code).toBe(status.NOT_FOUND);
+});
+
+test('a request that cannot be decoded is INVALID_ARGUMENT with BadRequest, not INTERNAL', async () => {
+  // A WaitOperationRequest whose timeout (a Duration) ends inside a varint: protobuf cannot decode it.
+  const undecodable = Buffer.from([0x0a, 0x01, 0x78, 0x12, 0x03, 0x08, 0x80, 0x80]);
+  const raw = new Client(openApp.app.grpcAddress, credentials.createInsecure());
+  const identity = (bytes: Buffer) => bytes;
+  try {
+    const unaryError = await rejection(new Promise((resolve, reject) => {
+      raw.makeUnaryRequest('/google.longrunning.Operations/WaitOperation', identity, identity, undecodable, new Metadata(), {}, (error, response) => (error ? reject(error) : resolve(response)));
+    }));
+    expect(unaryError.code).toBe(status.INVALID_ARGUMENT);
+    expect(violations(unaryError)).toEqual([{ field: '', description: 'the request is not a valid serialized google.longrunning.WaitOperationRequest', reason: '', localized_message: null }]);
+    // WatchOperationRequest{name: "x", after_version: <a varint cut short>}
+    const stream = raw.makeServerStreamRequest('/longrun.v1.Videos/WatchOperation', identity, identity, Buffer.from([0x0a, 0x01, 0x78, 0x10, 0x80]), new Metadata(), {});
+    const streamError = await new Promise<ServiceError>((resolve) => {
+      stream.on('data', () => {});
+      stream.on('error', resolve);
+    });
+    expect(streamError.code).toBe(status.INVALID_ARGUMENT);
+    expect(statusDetails(streamError).details[0]?.typeName).toBe('google.rpc.BadRequest');
+  } finally {
+    raw.close();
+  }
 });
 
 test('DeleteVideo is an operation that ends with google.protobuf.Empty; the video is gone', async () => {

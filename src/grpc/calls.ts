@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
-import { UnavailableError } from '../errors.js';
+import { UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toServiceError } from './errors.js';
 
@@ -49,6 +49,30 @@ export class CallEnvironment {
   }
 }
 
+const malformed = Symbol('malformed request');
+
+/**
+ * grpc-js answers a request it cannot decode with INTERNAL ("Error deserializing request")
+ * before any handler runs. The services' decoders are wrapped with this: what cannot be
+ * decoded becomes a marker, refused by the call (after its caller is known) as INVALID_ARGUMENT.
+ */
+export function tolerantDeserializer<T>(deserialize: (bytes: Buffer) => T, typeName: string): (bytes: Buffer) => T {
+  return (bytes) => {
+    try {
+      return deserialize(bytes);
+    } catch {
+      return { [malformed]: typeName } as T;
+    }
+  };
+}
+
+function refuseMalformed(request: unknown): void {
+  if (typeof request === 'object' && request !== null && malformed in request) {
+    const typeName = String((request as { [malformed]: unknown })[malformed]);
+    throw new ValidationError([{ field: '', message: `the request is not a valid serialized ${typeName}` }]);
+  }
+}
+
 function deadlineOf(call: { getDeadline(): Date | number }): Date | null {
   const deadline = call.getDeadline();
   if (deadline instanceof Date) return deadline;
@@ -65,6 +89,7 @@ export function unary<Req, Res>(
     void (async () => {
       const begun = await env.begin(call.metadata, (abort) => call.once('cancelled', abort));
       end = begun.end;
+      refuseMalformed(call.request);
       return handler(call.request, { ...begun.context, deadline: deadlineOf(call) });
     })().then(
       (response) => callback(null, response),
@@ -94,6 +119,7 @@ export function serverStream<Req, Res>(
       });
       end = begun.end;
       signal = begun.context.signal;
+      refuseMalformed(call.request);
       const open = begun.context.signal;
       await handler(call.request, { ...begun.context, deadline: deadlineOf(call) }, (message) => writeTo(call, message, open));
     })().then(
