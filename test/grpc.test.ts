@@ -4,6 +4,7 @@
 // health. Tasks run the scripted processor ("sleep:MS" is slow, "permanent" fails) except one
 // real render.
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -351,6 +352,24 @@ test('UNAUTHENTICATED without valid credentials; two callers see only their own 
   expect((await request(authApp.url, `/videos/tasks/${idOf(mine)}`, { headers: { authorization: `Bearer ${keys.alice}` } })).status).toBe(200);
   expect((await request(authApp.url, `/videos/tasks/${idOf(mine)}`, { headers: { authorization: `Bearer ${keys.bob}` } })).status).toBe(404);
   await alice.op('CancelOperation', { name: mine.name });
+});
+
+test('a WatchOperation lasts no longer than its token: UNAUTHENTICATED at exp plus the clock tolerance', async () => {
+  const secret = 'a-shared-secret-of-32-characters!';
+  const jwtApp = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { auth: loadAuthSettings({ JWT_SECRET: secret }), quotas: unlimitedQuotas } });
+  try {
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const token = await new SignJWT({ sub: 'carol' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+    const carol = client(jwtApp, token);
+    const running = await carol.create({ title: 'sleep:30000' });
+    const { messages, error } = await carol.watch(running.name);
+    expect(messages.length).toBeGreaterThan(0);
+    expect(error?.code).toBe(status.UNAUTHENTICATED);
+    expect(Date.now()).toBeGreaterThanOrEqual((exp + 5) * 1000);
+    expect(Date.now()).toBeLessThan((exp + 5) * 1000 + 3_000);
+  } finally {
+    await jwtApp.cleanup();
+  }
 });
 
 test('RESOURCE_EXHAUSTED with QuotaFailure for a quota, RetryInfo for the creation rate', async () => {

@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
-import { UnavailableError, ValidationError } from '../errors.js';
+import { clockToleranceSeconds } from '../auth/jwt.js';
+import { AppError, UnauthenticatedError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toServiceError } from './errors.js';
 
@@ -17,6 +18,9 @@ export interface CallContext {
   /** When the client's deadline runs out; null without one. */
   deadline: Date | null;
 }
+
+/** setTimeout's longest delay; a later expiry is beyond any call. */
+const maxTimerMs = 2 ** 31 - 1;
 
 /** What open calls share: the authenticator, the log, and the server's stopping. */
 export class CallEnvironment {
@@ -45,7 +49,19 @@ export class CallEnvironment {
     if (this.stopping) throw new UnavailableError('The server is shutting down; try again shortly.');
     this.open.add(controller);
     onClose(() => controller.abort());
-    return { context: { caller, signal: controller.signal }, end: () => this.open.delete(controller) };
+    // A call lasts no longer than its credentials (as a graphql-ws socket): a token verified with
+    // the clock tolerance expires at exp plus that tolerance; a watch open then ends UNAUTHENTICATED.
+    const expiry = caller.expiresAt ? caller.expiresAt.getTime() + clockToleranceSeconds * 1000 - Date.now() : null;
+    const expired = expiry !== null && expiry <= maxTimerMs
+      ? setTimeout(() => controller.abort(new UnauthenticatedError('expired')), Math.max(0, expiry))
+      : undefined;
+    return {
+      context: { caller, signal: controller.signal },
+      end: () => {
+        clearTimeout(expired);
+        this.open.delete(controller);
+      },
+    };
   }
 }
 
@@ -124,9 +140,10 @@ export function serverStream<Req, Res>(
       await handler(call.request, { ...begun.context, deadline: deadlineOf(call) }, (message) => writeTo(call, message, open));
     })().then(
       () => {
-        // Stopped by the server: the client hears UNAVAILABLE and may follow on elsewhere.
+        // Stopped by the server (UNAVAILABLE: the client may follow on elsewhere) or by the
+        // caller's credentials expiring (UNAUTHENTICATED).
         const reason: unknown = signal?.reason;
-        if (signal?.aborted && reason instanceof UnavailableError) call.emit('error', toServiceError(reason, env.logger, what));
+        if (signal?.aborted && reason instanceof AppError && !call.cancelled) call.emit('error', toServiceError(reason, env.logger, what));
         else if (!call.cancelled) call.end();
       },
       (error: unknown) => {
