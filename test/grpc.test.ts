@@ -4,7 +4,8 @@
 // health. Tasks run the scripted processor ("sleep:MS" is slow, "permanent" fails) except one
 // real render.
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -369,6 +370,40 @@ test('a WatchOperation lasts no longer than its token: UNAUTHENTICATED at exp pl
     expect(Date.now()).toBeLessThan((exp + 5) * 1000 + 3_000);
   } finally {
     await jwtApp.cleanup();
+  }
+});
+
+test('a client that leaves while its token is checked (a slow JWKS) holds no watch or wait open', async () => {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+  const slowJwks = createServer((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks), 800));
+  await new Promise<void>((resolve) => slowJwks.listen(0, '127.0.0.1', resolve));
+  const jwksUrl = `http://127.0.0.1:${(slowJwks.address() as { port: number }).port}/jwks.json`;
+  const jwtApp = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { auth: loadAuthSettings({ JWT_JWKS_URL: jwksUrl }), quotas: unlimitedQuotas } });
+  const subscriptions = () => (jwtApp.app.services.events as unknown as { listeners: Map<string, Set<unknown>> }).listeners.size;
+  try {
+    const token = await new SignJWT({ sub: 'dave' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
+    const dave = client(jwtApp, token);
+    // Made without gRPC, so the two calls below are the first to need the (slow) signing keys.
+    const running = await jwtApp.app.services.tasks.createVideoTask({ id: 'dave', expiresAt: null }, { title: 'sleep:30000', plot: '' });
+    const name = `operations/${running.id}`;
+    type Cancellable = { cancel(): void; on(event: string, listener: () => void): unknown };
+    const watch = (dave.videos as unknown as Record<string, (request: object, metadata: Metadata) => Cancellable>).WatchOperation!
+      .call(dave.videos, { name, after_version: 0 }, dave.metadata());
+    watch.on('data', () => {});
+    watch.on('error', () => {});
+    const wait = (dave.operations as unknown as Record<string, (request: object, metadata: Metadata, callback: () => void) => Cancellable>).WaitOperation!
+      .call(dave.operations, { name }, dave.metadata(), () => {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    watch.cancel();
+    wait.cancel();
+    // The keys arrive at 800 ms; both calls then find their client gone.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(subscriptions()).toBe(0);
+    await dave.op('CancelOperation', { name });
+  } finally {
+    await jwtApp.cleanup();
+    await new Promise((resolve) => slowJwks.close(resolve));
   }
 });
 

@@ -103,7 +103,11 @@ export function unary<Req, Res>(
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     let end = () => {};
     void (async () => {
-      const begun = await env.begin(call.metadata, (abort) => call.once('cancelled', abort));
+      const begun = await env.begin(call.metadata, (abort) => {
+        call.once('cancelled', abort);
+        // The client may have gone while its credentials were checked (a slow JWKS).
+        if (call.cancelled) abort();
+      });
       end = begun.end;
       refuseMalformed(call.request);
       return handler(call.request, { ...begun.context, deadline: deadlineOf(call) });
@@ -132,6 +136,8 @@ export function serverStream<Req, Res>(
       const begun = await env.begin(call.metadata, (abort) => {
         call.once('cancelled', abort);
         call.once('close', abort);
+        // The client may have gone while its credentials were checked (a slow JWKS).
+        if (call.cancelled) abort();
       });
       end = begun.end;
       signal = begun.context.signal;
