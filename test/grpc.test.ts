@@ -492,6 +492,18 @@ test('GRPC_PORT: 50051 by default, 0 to 65535; port 0 binds a free port and the 
   expect(listening).toMatchObject({ level: 'info', port });
 });
 
+test('a GRPC_PORT already in use fails the start with an error naming GRPC_PORT and the address', async () => {
+  const port = Number(openApp.app.grpcAddress.split(':').at(-1));
+  const failure = await startTestApp({ config: { grpcPort: port } }).then(
+    async (started) => {
+      await started.cleanup();
+      return null;
+    },
+    (error: unknown) => error as Error,
+  );
+  expect(failure?.message).toMatch(new RegExp(`^gRPC cannot listen on 127\\.0\\.0\\.1:${port} \\(GRPC_PORT\\): .*EADDRINUSE`));
+});
+
 test('a request message over MAX_REQUEST_BYTES is refused with RESOURCE_EXHAUSTED', async () => {
   const grpc = client(openApp);
   const error = await rejection(grpc.create({ title: 'big', plot: 'x'.repeat(loadConfig({}).maxRequestBytes + 1) }));

@@ -61,8 +61,13 @@ export async function startGrpcServer(tasks: TaskService, options: GrpcServerOpt
   // Reflection describes our services and the health service.
   new ReflectionService({ ...definition, ...protoLoader.loadSync(healthProtoPath) }).addToServer(server);
 
+  const address = bindAddress(options.host, options.port);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(bindAddress(options.host, options.port), ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+      // grpc-js says "No address added out of total 1 resolved errors: [listen EADDRINUSE ...]": name the setting.
+      if (error) reject(new Error(`gRPC cannot listen on ${address} (GRPC_PORT): ${error.message}`, { cause: error }));
+      else resolve(bound);
+    });
   });
   logger.info('gRPC listening', { host: options.host, port });
 
