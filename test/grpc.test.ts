@@ -250,6 +250,7 @@ test('INVALID_ARGUMENT carries google.rpc.BadRequest naming the fields; NOT_FOUN
     { field: 'title', description: 'must not be blank' },
     { field: 'duration_seconds', description: 'must be an integer from 1 to 300' },
   ]);
+  expect(bad.details).toBe('Invalid input: title must not be blank; duration_seconds must be an integer from 1 to 300');
   expect(violations(await expectStatus(grpc.create({ title: 'x'.repeat(201) }), status.INVALID_ARGUMENT))[0]!.field).toBe('title');
   expect(violations(await expectStatus(grpc.op('ListOperations', { filter: 'name = "x"' }), status.INVALID_ARGUMENT))[0]!.field).toBe('filter');
   expect(violations(await expectStatus(grpc.op('ListOperations', { page_size: -1 }), status.INVALID_ARGUMENT))[0]!.field).toBe('page_size');

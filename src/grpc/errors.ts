@@ -65,7 +65,11 @@ interface MappedStatus {
 
 function mapAppError(error: AppError): MappedStatus {
   const { message } = error;
-  if (error instanceof ValidationError) return { code: status.INVALID_ARGUMENT, message, details: [badRequest(error.fields)] };
+  if (error instanceof ValidationError) {
+    // The message names the fields as the details do (the .proto's names), not as REST spells them.
+    const named = `Invalid input: ${error.fields.map((f) => `${protoFieldName(f.field)} ${f.message}`).join('; ')}`;
+    return { code: status.INVALID_ARGUMENT, message: named, details: [badRequest(error.fields)] };
+  }
   if (error instanceof NotFoundError) return { code: status.NOT_FOUND, message, details: [] };
   // A request_id (idempotency key) used before with another request: the thing it names exists.
   if (error instanceof IdempotencyKeyReusedError) {
