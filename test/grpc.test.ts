@@ -4,7 +4,9 @@
 // health. Tasks run the scripted processor ("sleep:MS" is slow, "permanent" fails) except one
 // real render.
 import { randomUUID } from 'node:crypto';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { createServer } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { unlimitedQuotas } from '../src/callers/quotas.js';
@@ -248,6 +250,7 @@ test('INVALID_ARGUMENT carries google.rpc.BadRequest naming the fields; NOT_FOUN
     { field: 'title', description: 'must not be blank' },
     { field: 'duration_seconds', description: 'must be an integer from 1 to 300' },
   ]);
+  expect(bad.details).toBe('Invalid input: title must not be blank; duration_seconds must be an integer from 1 to 300');
   expect(violations(await expectStatus(grpc.create({ title: 'x'.repeat(201) }), status.INVALID_ARGUMENT))[0]!.field).toBe('title');
   expect(violations(await expectStatus(grpc.op('ListOperations', { filter: 'name = "x"' }), status.INVALID_ARGUMENT))[0]!.field).toBe('filter');
   expect(violations(await expectStatus(grpc.op('ListOperations', { page_size: -1 }), status.INVALID_ARGUMENT))[0]!.field).toBe('page_size');
@@ -266,6 +269,39 @@ test('INVALID_ARGUMENT carries google.rpc.BadRequest naming the fields; NOT_FOUN
   for (const name of [`videos/${randomUUID()}`, 'videos/x', `operations/${randomUUID()}`]) {
     await expectStatus(grpc.video('GetVideo', { name }), status.NOT_FOUND);
     await expectStatus(grpc.video('DeleteVideo', { name }), status.NOT_FOUND);
+  }
+});
+
+test('a name of any length is NOT_FOUND, its message bounded (not a protocol error from oversized trailers)', async () => {
+  const grpc = client(openApp);
+  const long = `operations/${'x'.repeat(100_000)}`;
+  const error = await expectStatus(grpc.get(long), status.NOT_FOUND);
+  expect(error.details.length).toBeLessThanOrEqual(1025);
+  await expectStatus(grpc.video('GetVideo', { name: `videos/${'\u{1F600}'.repeat(30_000)}` }), status.NOT_FOUND);
+  expect((await grpc.watch(long)).error?.code).toBe(status.NOT_FOUND);
+});
+
+test('a request that cannot be decoded is INVALID_ARGUMENT with BadRequest, not INTERNAL', async () => {
+  // A WaitOperationRequest whose timeout (a Duration) ends inside a varint: protobuf cannot decode it.
+  const undecodable = Buffer.from([0x0a, 0x01, 0x78, 0x12, 0x03, 0x08, 0x80, 0x80]);
+  const raw = new Client(openApp.app.grpcAddress, credentials.createInsecure());
+  const identity = (bytes: Buffer) => bytes;
+  try {
+    const unaryError = await rejection(new Promise((resolve, reject) => {
+      raw.makeUnaryRequest('/google.longrunning.Operations/WaitOperation', identity, identity, undecodable, new Metadata(), {}, (error, response) => (error ? reject(error) : resolve(response)));
+    }));
+    expect(unaryError.code).toBe(status.INVALID_ARGUMENT);
+    expect(violations(unaryError)).toEqual([{ field: '', description: 'the request is not a valid serialized google.longrunning.WaitOperationRequest', reason: '', localized_message: null }]);
+    // WatchOperationRequest{name: "x", after_version: <a varint cut short>}
+    const stream = raw.makeServerStreamRequest('/longrun.v1.Videos/WatchOperation', identity, identity, Buffer.from([0x0a, 0x01, 0x78, 0x10, 0x80]), new Metadata(), {});
+    const streamError = await new Promise<ServiceError>((resolve) => {
+      stream.on('data', () => {});
+      stream.on('error', resolve);
+    });
+    expect(streamError.code).toBe(status.INVALID_ARGUMENT);
+    expect(statusDetails(streamError).details[0]?.typeName).toBe('google.rpc.BadRequest');
+  } finally {
+    raw.close();
   }
 });
 
@@ -318,6 +354,58 @@ test('UNAUTHENTICATED without valid credentials; two callers see only their own 
   expect((await request(authApp.url, `/videos/tasks/${idOf(mine)}`, { headers: { authorization: `Bearer ${keys.alice}` } })).status).toBe(200);
   expect((await request(authApp.url, `/videos/tasks/${idOf(mine)}`, { headers: { authorization: `Bearer ${keys.bob}` } })).status).toBe(404);
   await alice.op('CancelOperation', { name: mine.name });
+});
+
+test('a WatchOperation lasts no longer than its token: UNAUTHENTICATED at exp plus the clock tolerance', async () => {
+  const secret = 'a-shared-secret-of-32-characters!';
+  const jwtApp = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { auth: loadAuthSettings({ JWT_SECRET: secret }), quotas: unlimitedQuotas } });
+  try {
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const token = await new SignJWT({ sub: 'carol' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+    const carol = client(jwtApp, token);
+    const running = await carol.create({ title: 'sleep:30000' });
+    const { messages, error } = await carol.watch(running.name);
+    expect(messages.length).toBeGreaterThan(0);
+    expect(error?.code).toBe(status.UNAUTHENTICATED);
+    expect(Date.now()).toBeGreaterThanOrEqual((exp + 5) * 1000);
+    expect(Date.now()).toBeLessThan((exp + 5) * 1000 + 3_000);
+  } finally {
+    await jwtApp.cleanup();
+  }
+});
+
+test('a client that leaves while its token is checked (a slow JWKS) holds no watch or wait open', async () => {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] });
+  const slowJwks = createServer((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks), 800));
+  await new Promise<void>((resolve) => slowJwks.listen(0, '127.0.0.1', resolve));
+  const jwksUrl = `http://127.0.0.1:${(slowJwks.address() as { port: number }).port}/jwks.json`;
+  const jwtApp = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { auth: loadAuthSettings({ JWT_JWKS_URL: jwksUrl }), quotas: unlimitedQuotas } });
+  const subscriptions = () => (jwtApp.app.services.events as unknown as { listeners: Map<string, Set<unknown>> }).listeners.size;
+  try {
+    const token = await new SignJWT({ sub: 'dave' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
+    const dave = client(jwtApp, token);
+    // Made without gRPC, so the two calls below are the first to need the (slow) signing keys.
+    const running = await jwtApp.app.services.tasks.createVideoTask({ id: 'dave', expiresAt: null }, { title: 'sleep:30000', plot: '' });
+    const name = `operations/${running.id}`;
+    type Cancellable = { cancel(): void; on(event: string, listener: () => void): unknown };
+    const watch = (dave.videos as unknown as Record<string, (request: object, metadata: Metadata) => Cancellable>).WatchOperation!
+      .call(dave.videos, { name, after_version: 0 }, dave.metadata());
+    watch.on('data', () => {});
+    watch.on('error', () => {});
+    const wait = (dave.operations as unknown as Record<string, (request: object, metadata: Metadata, callback: () => void) => Cancellable>).WaitOperation!
+      .call(dave.operations, { name }, dave.metadata(), () => {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    watch.cancel();
+    wait.cancel();
+    // The keys arrive at 800 ms; both calls then find their client gone.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(subscriptions()).toBe(0);
+    await dave.op('CancelOperation', { name });
+  } finally {
+    await jwtApp.cleanup();
+    await new Promise((resolve) => slowJwks.close(resolve));
+  }
 });
 
 test('RESOURCE_EXHAUSTED with QuotaFailure for a quota, RetryInfo for the creation rate', async () => {
@@ -403,6 +491,18 @@ test('GRPC_PORT: 50051 by default, 0 to 65535; port 0 binds a free port and the 
   expect(port).not.toBe(50051);
   const listening = openLog.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'gRPC listening');
   expect(listening).toMatchObject({ level: 'info', port });
+});
+
+test('a GRPC_PORT already in use fails the start with an error naming GRPC_PORT and the address', async () => {
+  const port = Number(openApp.app.grpcAddress.split(':').at(-1));
+  const failure = await startTestApp({ config: { grpcPort: port } }).then(
+    async (started) => {
+      await started.cleanup();
+      return null;
+    },
+    (error: unknown) => error as Error,
+  );
+  expect(failure?.message).toMatch(new RegExp(`^gRPC cannot listen on 127\\.0\\.0\\.1:${port} \\(GRPC_PORT\\): .*EADDRINUSE`));
 });
 
 test('a request message over MAX_REQUEST_BYTES is refused with RESOURCE_EXHAUSTED', async () => {

@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
-import { UnavailableError } from '../errors.js';
+import { clockToleranceSeconds } from '../auth/jwt.js';
+import { AppError, UnauthenticatedError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toServiceError } from './errors.js';
 
@@ -17,6 +18,9 @@ export interface CallContext {
   /** When the client's deadline runs out; null without one. */
   deadline: Date | null;
 }
+
+/** setTimeout's longest delay; a later expiry is beyond any call. */
+const maxTimerMs = 2 ** 31 - 1;
 
 /** What open calls share: the authenticator, the log, and the server's stopping. */
 export class CallEnvironment {
@@ -45,7 +49,43 @@ export class CallEnvironment {
     if (this.stopping) throw new UnavailableError('The server is shutting down; try again shortly.');
     this.open.add(controller);
     onClose(() => controller.abort());
-    return { context: { caller, signal: controller.signal }, end: () => this.open.delete(controller) };
+    // A call lasts no longer than its credentials (as a graphql-ws socket): a token verified with
+    // the clock tolerance expires at exp plus that tolerance; a watch open then ends UNAUTHENTICATED.
+    const expiry = caller.expiresAt ? caller.expiresAt.getTime() + clockToleranceSeconds * 1000 - Date.now() : null;
+    const expired = expiry !== null && expiry <= maxTimerMs
+      ? setTimeout(() => controller.abort(new UnauthenticatedError('expired')), Math.max(0, expiry))
+      : undefined;
+    return {
+      context: { caller, signal: controller.signal },
+      end: () => {
+        clearTimeout(expired);
+        this.open.delete(controller);
+      },
+    };
+  }
+}
+
+const malformed = Symbol('malformed request');
+
+/**
+ * grpc-js answers a request it cannot decode with INTERNAL ("Error deserializing request")
+ * before any handler runs. The services' decoders are wrapped with this: what cannot be
+ * decoded becomes a marker, refused by the call (after its caller is known) as INVALID_ARGUMENT.
+ */
+export function tolerantDeserializer<T>(deserialize: (bytes: Buffer) => T, typeName: string): (bytes: Buffer) => T {
+  return (bytes) => {
+    try {
+      return deserialize(bytes);
+    } catch {
+      return { [malformed]: typeName } as T;
+    }
+  };
+}
+
+function refuseMalformed(request: unknown): void {
+  if (typeof request === 'object' && request !== null && malformed in request) {
+    const typeName = String((request as { [malformed]: unknown })[malformed]);
+    throw new ValidationError([{ field: '', message: `the request is not a valid serialized ${typeName}` }]);
   }
 }
 
@@ -63,8 +103,13 @@ export function unary<Req, Res>(
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     let end = () => {};
     void (async () => {
-      const begun = await env.begin(call.metadata, (abort) => call.once('cancelled', abort));
+      const begun = await env.begin(call.metadata, (abort) => {
+        call.once('cancelled', abort);
+        // The client may have gone while its credentials were checked (a slow JWKS).
+        if (call.cancelled) abort();
+      });
       end = begun.end;
+      refuseMalformed(call.request);
       return handler(call.request, { ...begun.context, deadline: deadlineOf(call) });
     })().then(
       (response) => callback(null, response),
@@ -91,16 +136,20 @@ export function serverStream<Req, Res>(
       const begun = await env.begin(call.metadata, (abort) => {
         call.once('cancelled', abort);
         call.once('close', abort);
+        // The client may have gone while its credentials were checked (a slow JWKS).
+        if (call.cancelled) abort();
       });
       end = begun.end;
       signal = begun.context.signal;
+      refuseMalformed(call.request);
       const open = begun.context.signal;
       await handler(call.request, { ...begun.context, deadline: deadlineOf(call) }, (message) => writeTo(call, message, open));
     })().then(
       () => {
-        // Stopped by the server: the client hears UNAVAILABLE and may follow on elsewhere.
+        // Stopped by the server (UNAVAILABLE: the client may follow on elsewhere) or by the
+        // caller's credentials expiring (UNAUTHENTICATED).
         const reason: unknown = signal?.reason;
-        if (signal?.aborted && reason instanceof UnavailableError) call.emit('error', toServiceError(reason, env.logger, what));
+        if (signal?.aborted && reason instanceof AppError && !call.cancelled) call.emit('error', toServiceError(reason, env.logger, what));
         else if (!call.cancelled) call.end();
       },
       (error: unknown) => {

@@ -14,6 +14,22 @@ import { errorDomain } from './representations.js';
 
 export const statusDetailsKey = 'grpc-status-details-bin';
 
+/**
+ * The longest message an error carries. Messages may quote the client's input (the name of a
+ * resource not found), and the message travels twice in the trailers (grpc-message and the
+ * details): unbounded, a long name made trailers larger than a client accepts (HTTP/2's 64 KiB
+ * header list), and the client saw a protocol error (INTERNAL) instead of NOT_FOUND.
+ */
+export const maxStatusMessageChars = 1024;
+
+function bounded(message: string): string {
+  if (message.length <= maxStatusMessageChars) return message;
+  let cut = message.slice(0, maxStatusMessageChars);
+  // Not half of a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
 /** The service names fields as REST and GraphQL spell them; gRPC clients know the .proto's names. */
 const protoFieldNames: Record<string, string> = {
   durationSeconds: 'duration_seconds',
@@ -49,7 +65,11 @@ interface MappedStatus {
 
 function mapAppError(error: AppError): MappedStatus {
   const { message } = error;
-  if (error instanceof ValidationError) return { code: status.INVALID_ARGUMENT, message, details: [badRequest(error.fields)] };
+  if (error instanceof ValidationError) {
+    // The message names the fields as the details do (the .proto's names), not as REST spells them.
+    const named = `Invalid input: ${error.fields.map((f) => `${protoFieldName(f.field)} ${f.message}`).join('; ')}`;
+    return { code: status.INVALID_ARGUMENT, message: named, details: [badRequest(error.fields)] };
+  }
   if (error instanceof NotFoundError) return { code: status.NOT_FOUND, message, details: [] };
   // A request_id (idempotency key) used before with another request: the thing it names exists.
   if (error instanceof IdempotencyKeyReusedError) {
@@ -88,7 +108,8 @@ export function toServiceError(thrown: unknown, logger: Logger, what: string): S
     logger.error('unexpected error in a gRPC call', { method: what, error });
     mapped = { code: status.INTERNAL, message: 'Internal server error', details: [] };
   }
+  const message = bounded(mapped.message);
   const metadata = new Metadata();
-  metadata.set(statusDetailsKey, encodeMessage('google.rpc.Status', { code: mapped.code, message: mapped.message, details: mapped.details }));
-  return Object.assign(new Error(mapped.message), { code: mapped.code, details: mapped.message, metadata });
+  metadata.set(statusDetailsKey, encodeMessage('google.rpc.Status', { code: mapped.code, message, details: mapped.details }));
+  return Object.assign(new Error(message), { code: mapped.code, details: message, metadata });
 }

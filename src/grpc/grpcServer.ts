@@ -9,7 +9,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
 import type { TaskService } from '../tasks/taskService.js';
-import { CallEnvironment } from './calls.js';
+import { CallEnvironment, tolerantDeserializer } from './calls.js';
 import { operationsService } from './operationsService.js';
 import { loadPackageDefinition } from './protos.js';
 import { videosService } from './videosService.js';
@@ -34,6 +34,16 @@ export interface GrpcEndpoint {
   stop(): Promise<void>;
 }
 
+/** The service with every request decoder made tolerant (a malformed request is INVALID_ARGUMENT, not INTERNAL). */
+function tolerant(service: ServiceDefinition, packageName: string): ServiceDefinition {
+  const methods: Record<string, ServiceDefinition[string]> = {};
+  for (const [name, method] of Object.entries(service)) {
+    const typeName = (method as { requestType?: { type?: { name?: string } } }).requestType?.type?.name;
+    methods[name] = { ...method, requestDeserialize: tolerantDeserializer(method.requestDeserialize, typeName ? `${packageName}.${typeName}` : 'request') };
+  }
+  return methods as ServiceDefinition;
+}
+
 function bindAddress(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -43,16 +53,21 @@ export async function startGrpcServer(tasks: TaskService, options: GrpcServerOpt
   const definition = loadPackageDefinition();
   const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes });
   const env = new CallEnvironment(options.authenticator, logger);
-  server.addService(definition['google.longrunning.Operations'] as ServiceDefinition, operationsService(tasks, env));
-  server.addService(definition['longrun.v1.Videos'] as ServiceDefinition, videosService(tasks, env));
+  server.addService(tolerant(definition['google.longrunning.Operations'] as ServiceDefinition, 'google.longrunning'), operationsService(tasks, env));
+  server.addService(tolerant(definition['longrun.v1.Videos'] as ServiceDefinition, 'longrun.v1'), videosService(tasks, env));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(servedServices.map((name) => [name, 'SERVING'])) });
   health.addToServer(server);
   // Reflection describes our services and the health service.
   new ReflectionService({ ...definition, ...protoLoader.loadSync(healthProtoPath) }).addToServer(server);
 
+  const address = bindAddress(options.host, options.port);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(bindAddress(options.host, options.port), ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+      // grpc-js says "No address added out of total 1 resolved errors: [listen EADDRINUSE ...]": name the setting.
+      if (error) reject(new Error(`gRPC cannot listen on ${address} (GRPC_PORT): ${error.message}`, { cause: error }));
+      else resolve(bound);
+    });
   });
   logger.info('gRPC listening', { host: options.host, port });
 

@@ -198,7 +198,8 @@ export class TaskService {
     let timer: NodeJS.Timeout | undefined;
     const stop = new Promise<'stop'>((resolve) => {
       timer = setTimeout(() => resolve('stop'), timeoutMs);
-      signal?.addEventListener('abort', () => resolve('stop'), { once: true });
+      if (signal?.aborted) resolve('stop');
+      else signal?.addEventListener('abort', () => resolve('stop'), { once: true });
     });
     let latest: TaskView | null = null;
     try {
