@@ -193,7 +193,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       await worker?.start();
       purger?.start();
       if (role !== 'worker') {
-        grpc = await startGrpcServer(tasks, { host: config.host, port: config.grpcPort, authenticator, logger, maxMessageBytes: config.maxRequestBytes });
+        grpc = await startGrpcServer(tasks, {
+          host: config.host, port: config.grpcPort, authenticator, logger, maxMessageBytes: config.maxRequestBytes, maxLongCallsPerCaller: config.quotas.sockets,
+        });
         grpcAddress = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${grpc.port}`;
       }
       api = routes;

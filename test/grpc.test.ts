@@ -422,6 +422,50 @@ test('RESOURCE_EXHAUSTED with QuotaFailure for a quota, RetryInfo for the creati
   expect(failure).toMatchObject({ typeName: 'google.rpc.QuotaFailure', message: { violations: [{ subject: 'quota:creationsPerMinute' }] } });
 });
 
+test('QUOTA_SOCKETS bounds a caller\'s open watches and waits: the one beyond is RESOURCE_EXHAUSTED until one ends; other callers go on', async () => {
+  const limited = await startTestApp({
+    processors: { CREATE_VIDEO: scriptedProcessor },
+    config: { auth: loadAuthSettings({ API_KEYS: apiKeys }), quotas: { ...unlimitedQuotas, sockets: 2 } },
+  });
+  const bob = new GrpcTestClient(limited.app.grpcAddress, `Bearer ${keys.bob}`);
+  const alice = new GrpcTestClient(limited.app.grpcAddress, `Bearer ${keys.alice}`);
+  const streams: { cancel(): void }[] = [];
+  try {
+    const task = await bob.create({ title: 'sleep:30000' });
+    // Two watches, each open once its first message (the current state) has arrived.
+    for (let i = 0; i < 2; i++) {
+      const stream = (bob.videos as unknown as Record<string, (request: object, metadata: Metadata) => NodeJS.ReadableStream & { cancel(): void }>)
+        .WatchOperation!.call(bob.videos, { name: task.name, after_version: 0 }, bob.metadata());
+      stream.on('error', () => {}); // the cancel below ends it with CANCELLED
+      await new Promise((resolve) => stream.once('data', resolve));
+      streams.push(stream);
+    }
+    const third = await bob.watch(task.name);
+    expect(third.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(statusDetails(third.error!).details).toMatchObject([{ typeName: 'google.rpc.QuotaFailure', message: { violations: [{ subject: 'quota:sockets' }] } }]);
+    await expectStatus(bob.op('WaitOperation', { name: task.name, timeout: { seconds: 5 } }), status.RESOURCE_EXHAUSTED);
+    // Quick calls are not counted, and alice has her own allowance.
+    expect((await bob.get(task.name)).meta.status).toMatch(/PENDING|RUNNING/);
+    const hers = await alice.create({ title: 'sleep:30000' });
+    const aliceWatch = (alice.videos as unknown as Record<string, (request: object, metadata: Metadata) => NodeJS.ReadableStream & { cancel(): void }>)
+      .WatchOperation!.call(alice.videos, { name: hers.name, after_version: 0 }, alice.metadata());
+    aliceWatch.on('error', () => {});
+    await new Promise((resolve) => aliceWatch.once('data', resolve));
+    streams.push(aliceWatch);
+    // One of bob's ends: a new watch is let in once the server has seen it go.
+    streams[0]!.cancel();
+    await waitFor('a slot to be given back', async () => {
+      const waited = await bob.op('WaitOperation', { name: task.name, timeout: { seconds: 0 } }).then(() => true, () => null);
+      return waited;
+    }, 5_000, 50);
+  } finally {
+    for (const stream of streams) stream.cancel();
+    bob.close();
+    alice.close();
+    await limited.cleanup();
+  }
+});
+
 test('reflection lists the services; health is SERVING', async () => {
   const grpc = client(openApp);
   const listed = await grpc.reflect<{ list_services_response?: { service: { name: string }[] } }>({ list_services: '' });

@@ -7,7 +7,8 @@ import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryC
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { clockToleranceSeconds } from '../auth/jwt.js';
-import { AppError, UnauthenticatedError, UnavailableError, ValidationError } from '../errors.js';
+import type { CallerSockets } from '../callers/callerSockets.js';
+import { AppError, QuotaExceededError, UnauthenticatedError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toServiceError } from './errors.js';
 
@@ -27,7 +28,12 @@ export class CallEnvironment {
   private stopping = false;
   private readonly open = new Set<AbortController>();
 
-  constructor(readonly authenticator: Authenticator, readonly logger: Logger) {}
+  /**
+   * `longCalls` counts each caller's open WatchOperation and WaitOperation calls (QUOTA_SOCKETS,
+   * as graphql-ws sockets are counted): every one holds a subscription for as long as it lasts,
+   * and HTTP/2 lets one connection carry any number of them.
+   */
+  constructor(readonly authenticator: Authenticator, readonly logger: Logger, private readonly longCalls: CallerSockets) {}
 
   get isStopping(): boolean {
     return this.stopping;
@@ -40,13 +46,22 @@ export class CallEnvironment {
     this.open.clear();
   }
 
-  /** Checks the server is up, finds the caller, and arms the call's signal. */
-  async begin(metadata: Metadata, onClose: (abort: () => void) => void): Promise<{ context: Omit<CallContext, 'deadline'>; end(): void }> {
+  /**
+   * Checks the server is up, finds the caller, and arms the call's signal. A `long` call (a watch,
+   * a wait) also takes one of the caller's QUOTA_SOCKETS, given back when it ends.
+   */
+  async begin(metadata: Metadata, onClose: (abort: () => void) => void, long = false): Promise<{ context: Omit<CallContext, 'deadline'>; end(): void }> {
     if (this.stopping) throw new UnavailableError('The server is shutting down; try again shortly.');
     const controller = new AbortController();
     const value = metadata.get('authorization')[0];
     const caller = await this.authenticator.authenticate(typeof value === 'string' ? value : undefined);
     if (this.stopping) throw new UnavailableError('The server is shutting down; try again shortly.');
+    if (long && !this.longCalls.tryOpen(caller.id)) {
+      throw new QuotaExceededError(
+        `You have ${this.longCalls.limit} watches and waits open on this server, the most allowed at once; end one first.`,
+        { quota: 'sockets', limit: this.longCalls.limit, used: this.longCalls.limit },
+      );
+    }
     this.open.add(controller);
     onClose(() => controller.abort());
     // A call lasts no longer than its credentials (as a graphql-ws socket): a token verified with
@@ -60,6 +75,7 @@ export class CallEnvironment {
       end: () => {
         clearTimeout(expired);
         this.open.delete(controller);
+        if (long) this.longCalls.closed(caller.id);
       },
     };
   }
@@ -99,6 +115,8 @@ export function unary<Req, Res>(
   env: CallEnvironment,
   what: string,
   handler: (request: Req, context: CallContext) => Promise<Res>,
+  /** The call may last (WaitOperation): it counts against the caller's QUOTA_SOCKETS while open. */
+  { long = false }: { long?: boolean } = {},
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     let end = () => {};
@@ -107,7 +125,7 @@ export function unary<Req, Res>(
         call.once('cancelled', abort);
         // The client may have gone while its credentials were checked (a slow JWKS).
         if (call.cancelled) abort();
-      });
+      }, long);
       end = begun.end;
       refuseMalformed(call.request);
       return handler(call.request, { ...begun.context, deadline: deadlineOf(call) });
@@ -138,7 +156,7 @@ export function serverStream<Req, Res>(
         call.once('close', abort);
         // The client may have gone while its credentials were checked (a slow JWKS).
         if (call.cancelled) abort();
-      });
+      }, true);
       end = begun.end;
       signal = begun.context.signal;
       refuseMalformed(call.request);

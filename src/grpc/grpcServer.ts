@@ -7,6 +7,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Authenticator } from '../auth/authenticator.js';
+import { CallerSockets } from '../callers/callerSockets.js';
 import type { Logger } from '../logger.js';
 import type { TaskService } from '../tasks/taskService.js';
 import { CallEnvironment, tolerantDeserializer } from './calls.js';
@@ -24,6 +25,8 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** Largest request message (MAX_REQUEST_BYTES); a larger one is refused with RESOURCE_EXHAUSTED. */
   maxMessageBytes: number;
+  /** A caller's open WatchOperation and WaitOperation calls at once (QUOTA_SOCKETS); 0: unlimited. */
+  maxLongCallsPerCaller: number;
   /** How long open calls get to finish when stopping before they are cut off. */
   shutdownTimeoutMs?: number;
 }
@@ -51,8 +54,9 @@ function bindAddress(host: string, port: number): string {
 export async function startGrpcServer(tasks: TaskService, options: GrpcServerOptions): Promise<GrpcEndpoint> {
   const { logger } = options;
   const definition = loadPackageDefinition();
-  const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes });
-  const env = new CallEnvironment(options.authenticator, logger);
+  // Streams per connection are bounded too: each open watch holds a subscription.
+  const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes, 'grpc.max_concurrent_streams': 1000 });
+  const env = new CallEnvironment(options.authenticator, logger, new CallerSockets(options.maxLongCallsPerCaller));
   server.addService(tolerant(definition['google.longrunning.Operations'] as ServiceDefinition, 'google.longrunning'), operationsService(tasks, env));
   server.addService(tolerant(definition['longrun.v1.Videos'] as ServiceDefinition, 'longrun.v1'), videosService(tasks, env));
 

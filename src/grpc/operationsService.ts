@@ -52,6 +52,6 @@ export function operationsService(tasks: TaskService, env: CallEnvironment): Unt
       const task = await tasks.waitForTask(caller, id, waitTimeoutMs(timeout, deadline), signal);
       if (!task) throw new NotFoundError('task', id);
       return operationMessage(task, tasks);
-    }),
+    }, { long: true }),
   };
 }
