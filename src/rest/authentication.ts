@@ -7,13 +7,10 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { anonymousCaller, type Caller } from '../auth/caller.js';
 import { UnauthenticatedError } from '../errors.js';
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Locals {
-      /** Set by `authenticate` for every request it did not let through on a media signature. */
-      caller?: Caller;
-    }
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** Set by `authenticate` for every request it did not let through on a media signature. */
+    caller?: Caller;
   }
 }
 
