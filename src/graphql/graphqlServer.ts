@@ -16,7 +16,7 @@ import type { RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
-import { clockToleranceSeconds } from '../auth/jwt.js';
+import { whenCredentialsExpire } from '../auth/credentialExpiry.js';
 import { CallerSockets } from '../callers/callerSockets.js';
 import type { GraphQLLimits, HttpAccess, WebSocketLimits } from '../config.js';
 import { asUnavailable, UnauthenticatedError, UnavailableError } from '../errors.js';
@@ -59,21 +59,6 @@ export const tooManySocketsCloseCode = 4429;
 export const tryAgainLaterCloseCode = 1013;
 /** Closes a socket whose token has expired: its subscriptions end (graphql-ws's Forbidden). */
 export const expiredCloseCode = 4403;
-
-/** setTimeout's longest delay; a token valid for longer is checked again then. */
-const maxTimerMs = 2 ** 31 - 1;
-
-/** Closes `socket` once `at` has passed. Returns the cancel. */
-function closeAt(socket: SocketExtra['socket'], at: Date): () => void {
-  let timer: NodeJS.Timeout;
-  const arm = () => {
-    const ms = at.getTime() - Date.now();
-    if (ms <= 0) return socket.close(expiredCloseCode, 'Token expired');
-    timer = setTimeout(arm, Math.min(ms, maxTimerMs));
-  };
-  arm();
-  return () => clearTimeout(timer);
-}
 
 /** The credentials of a connection_init payload: `authorization` (or `Authorization`). */
 function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
@@ -181,8 +166,7 @@ export async function createGraphQLEndpoint(
         }
         // The token lasts as long as on HTTP: exp plus the clock tolerance it was verified with (a
         // token just past exp is accepted, and must not be closed the moment it is let in).
-        const { expiresAt } = caller;
-        const cancelExpiry = expiresAt ? closeAt(socket, new Date(expiresAt.getTime() + clockToleranceSeconds * 1000)) : () => undefined;
+        const cancelExpiry = whenCredentialsExpire(caller, () => socket.close(expiredCloseCode, 'Token expired'));
         socket.once('close', () => {
           cancelExpiry();
           sockets.closed(caller.id);

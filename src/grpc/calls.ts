@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
-import { clockToleranceSeconds } from '../auth/jwt.js';
+import { whenCredentialsExpire } from '../auth/credentialExpiry.js';
 import type { CallerSockets } from '../callers/callerSockets.js';
 import { AppError, QuotaExceededError, UnauthenticatedError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -19,9 +19,6 @@ export interface CallContext {
   /** When the client's deadline runs out; null without one. */
   deadline: Date | null;
 }
-
-/** setTimeout's longest delay; a later expiry is beyond any call. */
-const maxTimerMs = 2 ** 31 - 1;
 
 /** What open calls share: the authenticator, the log, and the server's stopping. */
 export class CallEnvironment {
@@ -64,16 +61,12 @@ export class CallEnvironment {
     }
     this.open.add(controller);
     onClose(() => controller.abort());
-    // A call lasts no longer than its credentials (as a graphql-ws socket): a token verified with
-    // the clock tolerance expires at exp plus that tolerance; a watch open then ends UNAUTHENTICATED.
-    const expiry = caller.expiresAt ? caller.expiresAt.getTime() + clockToleranceSeconds * 1000 - Date.now() : null;
-    const expired = expiry !== null && expiry <= maxTimerMs
-      ? setTimeout(() => controller.abort(new UnauthenticatedError('expired')), Math.max(0, expiry))
-      : undefined;
+    // A call lasts no longer than its credentials (as a graphql-ws socket): a watch open then ends UNAUTHENTICATED.
+    const cancelExpiry = whenCredentialsExpire(caller, () => controller.abort(new UnauthenticatedError('expired')));
     return {
       context: { caller, signal: controller.signal },
       end: () => {
-        clearTimeout(expired);
+        cancelExpiry();
         this.open.delete(controller);
         if (long) this.longCalls.closed(caller.id);
       },
