@@ -3,10 +3,8 @@
 import { ValidationError } from '../errors.js';
 import type { TaskFilter } from '../tasks/listing.js';
 import { pageSizes, type PageRequest } from '../tasks/paging.js';
-import { terminalStatuses, type TaskKind, type TaskStatus } from '../tasks/taskTypes.js';
+import { taskKinds, taskStatuses, terminalStatuses, type TaskKind, type TaskStatus } from '../tasks/taskTypes.js';
 
-const statuses: readonly TaskStatus[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
-const kinds: readonly TaskKind[] = ['CREATE_VIDEO', 'DELETE_VIDEO'];
 const filterHelp = 'supports `done = true|false`, `status = PENDING|RUNNING|SUCCEEDED|FAILED|CANCELLED` and `kind = CREATE_VIDEO|DELETE_VIDEO`, joined with AND';
 
 function invalidFilter(): ValidationError {
@@ -28,18 +26,18 @@ export function parseOperationsFilter(filter: string): TaskFilter {
     let only: readonly TaskStatus[];
     if (field === 'done') {
       if (value !== 'true' && value !== 'false') throw invalidFilter();
-      only = value === 'true' ? terminalStatuses : statuses.filter((s) => !terminalStatuses.includes(s));
+      only = value === 'true' ? terminalStatuses : taskStatuses.filter((s) => !terminalStatuses.includes(s));
     } else if (field === 'status') {
-      const status = statuses.find((s) => s === value.toUpperCase());
+      const status = taskStatuses.find((s) => s === value.toUpperCase());
       if (!status) throw invalidFilter();
       only = [status];
     } else {
-      const named = kinds.find((k) => k === value.toUpperCase());
+      const named = taskKinds.find((k) => k === value.toUpperCase());
       if (!named || (kind !== undefined && kind !== named)) throw invalidFilter();
       kind = named;
       continue;
     }
-    const before: readonly TaskStatus[] = allowed ?? statuses;
+    const before: readonly TaskStatus[] = allowed ?? taskStatuses;
     allowed = before.filter((s) => only.includes(s));
   }
   return {

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { ValidationError } from '../errors.js';
 import type { TaskFilter } from '../tasks/listing.js';
 import type { PageRequest } from '../tasks/paging.js';
-import type { TaskKind, TaskStatus } from '../tasks/taskTypes.js';
+import { taskKinds, type TaskKind, type TaskStatus } from '../tasks/taskTypes.js';
 
 /** The REST status vocabulary (plus the detailed statuses) to the stored statuses. */
 const statusWords: Record<string, TaskStatus[]> = {
@@ -15,7 +15,6 @@ const statusWords: Record<string, TaskStatus[]> = {
   failed: ['FAILED'],
   cancelled: ['CANCELLED'],
 };
-const kinds: readonly TaskKind[] = ['CREATE_VIDEO', 'DELETE_VIDEO'];
 
 function single(req: Request, name: string): string | undefined {
   const value = req.query[name];
@@ -49,7 +48,7 @@ export function taskFilterParams(req: Request): TaskFilter {
   }
   const kind = single(req, 'kind')?.toUpperCase();
   if (kind !== undefined) {
-    if (!kinds.includes(kind as TaskKind)) throw new ValidationError([{ field: 'kind', message: `must be one of ${kinds.join(', ')}`, in: 'query' }]);
+    if (!taskKinds.includes(kind as TaskKind)) throw new ValidationError([{ field: 'kind', message: `must be one of ${taskKinds.join(', ')}`, in: 'query' }]);
     filter.kind = kind as TaskKind;
   }
   return filter;

@@ -1,10 +1,12 @@
-import type { Task, TaskStatus, Video } from '../generated/prisma/client.js';
+import type { Task, TaskKind, TaskStatus, Video } from '../generated/prisma/client.js';
 
 export type { TaskKind, TaskStatus } from '../generated/prisma/client.js';
 
 /** A task as every interface sees it: the row with its video, if any. */
 export type TaskView = Task & { video: Video | null };
 
+export const taskKinds: readonly TaskKind[] = ['CREATE_VIDEO', 'DELETE_VIDEO'];
+export const taskStatuses: readonly TaskStatus[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 export const terminalStatuses: readonly TaskStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export function isTerminal(status: TaskStatus): boolean {
