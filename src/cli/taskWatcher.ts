@@ -1,7 +1,7 @@
 // Follows one task over the `taskUpdated` subscription (graphql-ws over `ws`): every snapshot
 // goes to `onUpdate`, and the promise resolves with the last one once the server completes the
 // stream after the terminal state.
-import { createClient, type CloseCode } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { CliError, ExitCode } from './exitCodes.js';
 import { endpoint, type Connection } from './restClient.js';
@@ -11,7 +11,8 @@ const subscription = `subscription Watch($id: ID!) { taskUpdated(id: $id) { ${ta
 
 /** Close codes worth reconnecting after: the server restarting or busy, the network dropping. */
 const transientCloseCodes = new Set([1001, 1006, 1011, 1012, 1013]);
-const forbiddenCloseCode: CloseCode | number = 4403;
+/** graphql-ws's Forbidden: the server refused the connection_init's credentials. */
+const forbiddenCloseCode = 4403;
 
 interface CloseLike {
   code: number;
