@@ -1,0 +1,33 @@
+// `longrun`: parses the command line, runs the command, and exits with its code. Errors the CLI
+// expects (a refused request, an unreachable server) are printed as one readable message, never
+// as a stack trace.
+import { CommanderError } from 'commander';
+import { CliError, ExitCode, type ExitCodeValue } from './exitCodes.js';
+import { buildProgram } from './program.js';
+
+function report(error: unknown): ExitCodeValue {
+  if (error instanceof CliError) {
+    process.stderr.write(`longrun: ${error.message}\n`);
+    for (const line of error.details) process.stderr.write(`  ${line}\n`);
+    return error.exitCode;
+  }
+  // commander has printed its message already; --help and --version are not errors.
+  if (error instanceof CommanderError) {
+    return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) && error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  process.stderr.write(`longrun: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return ExitCode.failed;
+}
+
+export async function main(argv: string[]): Promise<ExitCodeValue> {
+  let exitCode: ExitCodeValue = ExitCode.ok;
+  const program = buildProgram({ stdout: process.stdout, stderr: process.stderr }, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    return report(error);
+  }
+  return exitCode;
+}
+
+process.exitCode = await main(process.argv);
