@@ -27,9 +27,14 @@ async function openDashboard(server: TestApp): Promise<IsolatedPage> {
   return opened;
 }
 
+// Starting a server (migrated database, job engine) or Chromium takes long on a loaded machine.
+const startupTimeoutMs = 180_000;
+/** A page test waits for several things in turn, each up to waitLong. */
+const pageTestTimeoutMs = 180_000;
+
 beforeAll(async () => {
   browser = await launchChromium();
-});
+}, startupTimeoutMs);
 
 afterEach(async () => {
   for (const { context, foreignRequests } of pages.splice(0)) {
@@ -46,7 +51,7 @@ describe('with real renders', () => {
   let server: TestApp;
   beforeAll(async () => {
     server = await startTestApp();
-  });
+  }, startupTimeoutMs);
   afterAll(async () => {
     await server.cleanup();
   });
@@ -57,7 +62,7 @@ describe('with real renders', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(await response.text()).toContain('/web/dashboard/assets/');
-  });
+  }, pageTestTimeoutMs);
 
   test('a task created through the form appears, its progress grows, it succeeds and its video plays', async () => {
     const { page, pageErrors } = await openDashboard(server);
@@ -84,7 +89,7 @@ describe('with real renders', () => {
     await playVideo(video);
     await waitForPlayback(video, 0.5);
     expect(pageErrors).toEqual([]);
-  });
+  }, pageTestTimeoutMs);
 
   test('the server\'s field errors are shown at their fields', async () => {
     const tasksBefore = await request(server.url, '/videos/tasks?limit=100');
@@ -105,7 +110,7 @@ describe('with real renders', () => {
     // Nothing was created.
     const tasksAfter = await request(server.url, '/videos/tasks?limit=100');
     expect(tasksAfter.body.items).toEqual(tasksBefore.body.items);
-  });
+  }, pageTestTimeoutMs);
 
   test('a task created elsewhere appears without a reload; a screenshot shows a finished and a running task', async () => {
     const { page } = await openDashboard(server);
@@ -120,16 +125,34 @@ describe('with real renders', () => {
     await fs.mkdir(path.dirname(screenshotPath), { recursive: true });
     await page.screenshot({ path: screenshotPath, fullPage: true });
     expect((await fs.stat(screenshotPath)).size).toBeLessThan(400 * 1024);
+    // Not to keep rendering for the next tests (it may have finished already on a quick machine).
     await postJson(server.url, `/videos/tasks/${created.body.id as string}/cancel`, {});
-    await row.locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
-  });
+    await page.locator(`li.task[data-task-id="${created.body.id as string}"]:is([data-status="CANCELLED"], [data-status="SUCCEEDED"])`).waitFor(waitLong);
+  }, pageTestTimeoutMs);
+
+  test('a finished video is deleted by its button, after a confirmation, through a deletion task', async () => {
+    const taskId = await createOverRest(server.url, 'Short movie');
+    const done = await request(server.url, `/videos/tasks/${taskId}?wait=30`);
+    expect(done.status).toBe(303);
+    const videoPath = done.headers.get('location') ?? '';
+    const { page } = await openDashboard(server);
+    const row = taskRow(page, taskId);
+    await row.locator('video').waitFor(waitLong);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: /^Delete video/ }).click();
+    const deletion = page.getByRole('listitem', { name: 'Deletion: Short movie' });
+    await deletion.locator('.status', { hasText: 'Succeeded' }).waitFor(waitLong);
+    expect(await row.locator('video').count()).toBe(0);
+    expect((await request(server.url, videoPath)).status).toBe(404);
+  }, pageTestTimeoutMs);
 });
 
 describe('with scripted tasks', () => {
   let server: TestApp;
   beforeAll(async () => {
     server = await startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor } });
-  });
+  }, startupTimeoutMs);
   afterAll(async () => {
     await server.cleanup();
   });
@@ -149,7 +172,7 @@ describe('with scripted tasks', () => {
     const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
     expect(new Set(shown).size).toBe(shown.length);
     for (const id of ids) expect(shown).toContain(id);
-  });
+  }, pageTestTimeoutMs);
 
   test('a running task is cancelled by its button', async () => {
     const { page } = await openDashboard(server);
@@ -162,7 +185,7 @@ describe('with scripted tasks', () => {
     // Finished: its record can be deleted, and the row goes.
     await row.getByRole('button', { name: /^Delete task/ }).click();
     await row.waitFor({ state: 'detached', ...waitLong });
-  });
+  }, pageTestTimeoutMs);
 
   test('after the socket drops and comes back, missed changes arrive once and later events still arrive', async () => {
     const opened = await openIsolatedPage(browser, server.url);
@@ -199,7 +222,7 @@ describe('with scripted tasks', () => {
     const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
     expect(new Set(shown).size).toBe(shown.length);
     expect(cutter.foreignSockets).toEqual([]);
-  });
+  }, pageTestTimeoutMs);
 });
 
 describe('with API keys', () => {
@@ -211,7 +234,7 @@ describe('with API keys', () => {
       processors: { CREATE_VIDEO: scriptedProcessor },
       config: { auth: loadAuthSettings({ API_KEYS: `alice:${aliceKey},bob:${bobKey}` }) },
     });
-  });
+  }, startupTimeoutMs);
   afterAll(async () => {
     await server.cleanup();
   });
@@ -246,5 +269,5 @@ describe('with API keys', () => {
     await page.reload();
     await taskRow(page, alices).waitFor(waitLong);
     expect(await page.getByLabel('API key').count()).toBe(0);
-  });
+  }, pageTestTimeoutMs);
 });

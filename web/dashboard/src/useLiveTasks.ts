@@ -44,7 +44,8 @@ export function useLiveTasks(apiKey: string | null, onUnauthenticated: () => voi
     else setLoadError(error instanceof Error ? error.message : 'The tasks could not be read.');
   }, []);
 
-  const readFirstPage = useCallback(async () => {
+  /** Applies the newest page; returns its tasks (none when it failed) for the caller's catch-up. */
+  const readFirstPage = useCallback(async (): Promise<DashboardTask[]> => {
     try {
       const page = await graphqlRequest<TasksPage>(tasksPageQuery, { first: pageSize }, apiKey);
       dispatch({ type: 'apply', tasks: page.tasks.nodes });
@@ -55,8 +56,10 @@ export function useLiveTasks(apiKey: string | null, onUnauthenticated: () => voi
         setOlderCursor(page.tasks.pageInfo.endCursor);
         setHasOlder(page.tasks.pageInfo.hasNextPage);
       }
+      return page.tasks.nodes;
     } catch (error) {
       failed(error);
+      return [];
     }
   }, [apiKey, failed]);
 
@@ -65,8 +68,13 @@ export function useLiveTasks(apiKey: string | null, onUnauthenticated: () => voi
     const apply = (task: DashboardTask | undefined) => {
       if (task) dispatch({ type: 'apply', tasks: [task] });
     };
-    const resumeTasksUnderWay = (client: Client) => {
-      const underWay = [...stateRef.current.byId.values()].filter((task) => !task.done && !resumes.has(task.id));
+    // `justRead` may not have been rendered into the state yet: both are looked at.
+    const resumeTasksUnderWay = (client: Client, justRead: readonly DashboardTask[]) => {
+      const known = new Map(stateRef.current.byId);
+      for (const task of justRead) {
+        if ((known.get(task.id)?.version ?? -1) < task.version) known.set(task.id, task);
+      }
+      const underWay = [...known.values()].filter((task) => !task.done && !resumes.has(task.id));
       for (const task of underWay.slice(0, Math.max(0, maxResumedTasks - resumes.size))) {
         const dispose = client.subscribe<{ taskUpdated: DashboardTask }>(
           { query: taskUpdatedSubscription, variables: { id: task.id, afterVersion: task.version } },
@@ -86,7 +94,7 @@ export function useLiveTasks(apiKey: string | null, onUnauthenticated: () => voi
       // The first connection too: a task that changed between the first read and the feed's
       // start is caught up by its resume.
       onConnected: (wasRetry) => {
-        void (wasRetry ? readFirstPage() : firstRead).then(() => resumeTasksUnderWay(client));
+        void (wasRetry ? readFirstPage() : firstRead).then((justRead) => resumeTasksUnderWay(client, justRead));
       },
     });
     const stopFeed = client.subscribe<{ tasksUpdated: DashboardTask }>(
