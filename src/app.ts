@@ -36,7 +36,7 @@ import { createDeleteVideoProcessor } from './videos/deleteVideoProcessor.js';
 import { plainMediaLinks, SignedMediaLinks, type MediaLinks } from './videos/mediaLinks.js';
 import { FileSystemMediaStore } from './videos/mediaStore.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
-import { webAssets } from './http/webPages.js';
+import { sendWebPage, webAssets } from './http/webPages.js';
 
 export interface BuildOptions {
   /** Replace or add processors per task kind (benchmarks, tests). */
@@ -175,6 +175,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       if (role !== 'worker') {
         // Built pages (web/): their assets here, each page's HTML at its own route.
         routes.use('/web', webAssets());
+        routes.get('/', sendWebPage('dashboard'));
         graphql = await createGraphQLEndpoint(server, tasks, logger, {
           limits: config.graphql,
           webSocket: config.webSocket,
