@@ -136,6 +136,23 @@ describe('one process (role all)', () => {
   });
 });
 
+test('a real render counts its wall time and the seconds of video it made', async () => {
+  const t = await startTestApp();
+  try {
+    const res = await postJson(t.url, '/videos/tasks', { title: 'Metrics', plot: 'One second of video.', durationSeconds: 1 });
+    expect(res.status).toBe(202);
+    await untilTaskStatus(t.url, res.body.id as string, 'SUCCEEDED');
+    const after = await waitFor('the render counted', async () => {
+      const now = await scrape(t.url);
+      return now.value('longrun_rendered_video_seconds_total') > 0 ? now : null;
+    });
+    expect(after.value('longrun_rendered_video_seconds_total')).toBe(1);
+    expect(after.value('longrun_render_seconds_total')).toBeGreaterThan(0);
+  } finally {
+    await t.cleanup();
+  }
+}, 180_000);
+
 test('METRICS_TOKEN: 401 without the token or with a wrong one, 200 with it', async () => {
   const t = await startTestApp({ config: { metricsToken: 's3cret-scrape-token' } });
   try {
@@ -197,9 +214,9 @@ describe('an api process and a worker process on one PostgreSQL database', () =>
     expect(apiAfter.value('longrun_tasks_created_total', video) - apiBefore.value('longrun_tasks_created_total', video)).toBe(1);
     expect(apiAfter.value('longrun_tasks_finished_total', succeeded)).toBe(0);
     expect(workerAfter.value('longrun_tasks_created_total', video)).toBe(0);
-    // Every process reads the queue from the database alike; nothing is left.
-    expect(workerAfter.value('longrun_tasks_queued', video)).toBe(0);
-    expect(apiAfter.has('longrun_tasks_queued', video)).toBe(true);
+    // Both read the queue from the database.
+    expect(workerAfter.has('longrun_tasks_queued', video)).toBe(true);
+    expect(apiAfter.has('longrun_tasks_running', video)).toBe(true);
     // PostgreSQL pools: Prisma's and pg-boss's, in each process.
     for (const scraped of [apiAfter, workerAfter]) {
       expect(scraped.value('longrun_db_pool_connections', { pool: 'app' })).toBeGreaterThanOrEqual(1);
