@@ -30,13 +30,14 @@ import { Listing } from './tasks/listing.js';
 import type { Processors } from './tasks/processor.js';
 import { Purger } from './tasks/purger.js';
 import { TaskService } from './tasks/taskService.js';
-import { TaskStore } from './tasks/taskStore.js';
 import { TaskWorker } from './tasks/taskWorker.js';
 import { createDeleteVideoProcessor } from './videos/deleteVideoProcessor.js';
 import { plainMediaLinks, SignedMediaLinks, type MediaLinks } from './videos/mediaLinks.js';
 import { FileSystemMediaStore } from './videos/mediaStore.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 import { sendWebPage, webAssets } from './http/webPages.js';
+import { createAppMetrics } from './metrics/appMetrics.js';
+import { ObservedTaskStore } from './metrics/observedTaskStore.js';
 
 export interface BuildOptions {
   /** Replace or add processors per task kind (benchmarks, tests). */
@@ -92,10 +93,18 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   let graphql: GraphQLEndpoint | null = null;
   let purger: Purger | null = null;
   let grpc: GrpcEndpoint | null = null;
+  const metrics = createAppMetrics({
+    token: config.metricsToken,
+    logger,
+    sources: { database: () => database, jobs: () => engine, webSocket: () => graphql?.webSocketUse() ?? null },
+  });
 
   http.disable('x-powered-by');
   http.set('etag', false);
+  http.use(metrics.httpDuration);
   http.use(noSniff);
+  // Like the probes, before the Host check: Prometheus scrapes by pod IP.
+  http.use(metrics.endpoint);
   // Probes before the Host check: a kubelet sends the pod's IP as Host, and they change nothing.
   http.use(probesRouter({
     isStarted: () => api !== null && accepting,
@@ -128,7 +137,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       engine = await PgBossEngine.open(database, {
         ...config.jobs, instanceName: `longrun ${role}`, poolSize: config.workerConcurrency + 3,
       }, logger);
-      const store = new TaskStore(database.prisma, engine);
+      const store = new ObservedTaskStore(database.prisma, engine, metrics.tasks);
       const adopted = await store.enqueueUnqueued();
       if (adopted > 0) logger.info('queued tasks written before the job engine', { tasks: adopted });
       const idempotency = new IdempotencyStore(database.prisma);
@@ -141,6 +150,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       events = new DatabaseEventBus(
         new BatchedReads((ids) => store.findMany(ids)),
         (error) => logger.warn('reading a changed task for its subscribers failed', { error }),
+        metrics.onEventDelivered,
       );
       const opened = database;
       await events.attach((handlers) => (opened.pglite ? listenToPglite(opened.pglite, handlers) : listenToPostgres(opened.url ?? '', handlers, logger)));
@@ -160,7 +170,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           events,
           jobs: engine,
           processors: {
-            CREATE_VIDEO: createVideoProcessor(media, config.render),
+            CREATE_VIDEO: createVideoProcessor(media, config.render, metrics.onRendered),
             DELETE_VIDEO: createDeleteVideoProcessor(media, (id) => store.findVideo(id)),
             ...options.processors,
           },
@@ -184,6 +194,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           development: config.development,
           authenticator,
           maxSocketsPerCaller: config.quotas.sockets,
+          plugins: [metrics.graphqlPlugin],
         });
         routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
         // Every REST route below knows its caller (401 first when credentials are required).

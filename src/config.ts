@@ -126,6 +126,8 @@ export interface Config {
   /** Per-caller limits; 0 is unlimited. */
   quotas: QuotaSettings;
   media: MediaLinkSettings;
+  /** When set, GET /metrics answers only `Authorization: Bearer <this>`; unset: open (decision 0017). */
+  metricsToken: string | undefined;
 }
 
 export interface MediaLinkSettings {
@@ -295,5 +297,6 @@ export function loadConfig(env: Env = process.env): Config {
     auth,
     quotas: quotas(env, authenticationRequired(auth)),
     media: mediaLinks(env),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }

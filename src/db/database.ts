@@ -26,6 +26,13 @@ export interface DatabaseConfig {
   limits?: DatabaseLimits;
 }
 
+/** A connection pool's use at one moment (the metrics read it). */
+export interface PoolUse {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 /** When the database does not answer in time: the readiness check's answer. */
 export class DatabaseNotReadyError extends Error {}
 
@@ -45,6 +52,8 @@ export interface Database {
   ping(timeoutMs: number): Promise<void>;
   /** Disconnects Prisma and closes PGlite. */
   close(): Promise<void>;
+  /** PostgreSQL: the app's pool (Prisma's) as it is now; undefined for PGlite, which has none. */
+  poolUse?(): PoolUse;
 }
 
 export function pgliteDataDir(dataDir: string): string {
@@ -133,15 +142,18 @@ async function openPostgres(url: string, migrationsDir: string, limits?: Databas
   // each of the app's statements (a lock wait included) without an extra round trip. Migrations
   // (postgresMigrationFactory) and the advisory lock (databaseLock.ts) use connections of their own
   // without it: a migration may rightly run long, and the lock's session idles for ever.
-  const pool: pg.PoolConfig = {
+  const pool = new pg.Pool({
     connectionString: url,
     ...(limits && { statement_timeout: limits.statementTimeoutMs, connectionTimeoutMillis: limits.poolTimeoutMs, max: limits.poolSize }),
-  };
-  const prisma = withUnavailableErrors(new PrismaClient({ adapter: new PrismaPg(pool) }));
+  });
+  // Our pool rather than one the adapter makes, so its use can be read (the metrics); the adapter
+  // still ends it on $disconnect.
+  const prisma = withUnavailableErrors(new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }));
   return {
     prisma,
     kind: 'postgres',
     url,
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     // Its own, shorter statement timeout; the race also bounds the wait for a pooled connection.
     ping: async (timeoutMs) => {
       await within(timeoutMs, prisma.$transaction([

@@ -20,7 +20,12 @@ export class DatabaseEventBus implements EventBus {
   private feed: TaskChangeFeed | null = null;
   private closed = false;
 
-  constructor(private readonly reads: BatchedReads, private readonly onReadError: (error: unknown) => void) {}
+  constructor(
+    private readonly reads: BatchedReads,
+    private readonly onReadError: (error: unknown) => void,
+    /** Called once per change handed to at least one subscriber (the delivery lag metric). */
+    private readonly onDelivered: (task: TaskView) => void = () => undefined,
+  ) {}
 
   /** Starts taking announcements from `connect` (called with this bus's handlers). */
   async attach(connect: (handlers: FeedHandlers) => Promise<TaskChangeFeed>): Promise<void> {
@@ -107,6 +112,7 @@ export class DatabaseEventBus implements EventBus {
     const set = this.listeners.get(task.id);
     if (set) for (const listener of [...set]) listener(task);
     for (const listener of [...this.everything]) listener(task);
+    if ((set?.size ?? 0) > 0 || this.everything.size > 0) this.onDelivered(task);
   }
 }
 

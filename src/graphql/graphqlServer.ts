@@ -51,6 +51,8 @@ export interface GraphQLSettings {
   authenticator: Authenticator;
   /** Open sockets per caller (QUOTA_SOCKETS); 0: unlimited. */
   maxSocketsPerCaller: number;
+  /** More Apollo plugins (the metrics' operation counter). */
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
 /** Closes a socket whose caller has QUOTA_SOCKETS open already (the HTTP 429 of WebSockets). */
@@ -68,6 +70,8 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
 
 export interface GraphQLEndpoint {
   middleware: RequestHandler;
+  /** Open WebSocket connections and the operations running on them (the metrics). */
+  webSocketUse(): { connections: number; operations: number };
   /** Closes every subscription socket with 1001 Going Away and stops Apollo. */
   stop(): Promise<void>;
 }
@@ -216,11 +220,12 @@ export async function createGraphQLEndpoint(
     parseOptions: { maxTokens: settings.limits.maxTokens },
     includeStacktraceInErrorResponses: settings.development,
     hideSchemaDetailsFromClientErrors: !settings.development,
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), retryAfterHeader],
+    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), retryAfterHeader, ...(settings.plugins ?? [])],
   });
   await apollo.start();
 
   return {
+    webSocketUse: () => ({ connections: ws.clients.size, operations: ws.operationCount() }),
     middleware: expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         let caller: Caller;

@@ -47,6 +47,8 @@ export interface WebSocketEndpoint {
   /** Closes every socket with 1001 Going Away and waits until they are closed. */
   dispose(): Promise<void>;
   readonly clients: Set<WebSocket>;
+  /** Operations running on every socket now (subscriptions, and queries or mutations still executing). */
+  operationCount(): number;
 }
 
 /** Same keep-alive as graphql-ws's useServer: a ping every 12 s, no pong within 12 s ends the socket. */
@@ -173,6 +175,11 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
     },
     get clients() {
       return wsServer.clients;
+    },
+    operationCount() {
+      let count = 0;
+      for (const socket of wsServer.clients) count += operations.get(socket)?.size ?? 0;
+      return count;
     },
     async dispose() {
       httpServer.off('upgrade', onUpgrade);

@@ -2,7 +2,7 @@
 // of a dead worker's job, delayed retries. It stores no task state; the Task row does (taskStore.ts).
 import { fromPrisma, PgBoss } from 'pg-boss';
 import type { ConstructorOptions, Job } from 'pg-boss';
-import type { Database } from '../db/database.js';
+import type { Database, PoolUse } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { Tx } from '../tasks/taskStore.js';
 import type { ClaimedJob, JobSource, TaskQueue } from './jobQueue.js';
@@ -110,6 +110,16 @@ export class PgBossEngine implements TaskQueue, JobSource {
         }
       });
     }
+  }
+
+  /** PostgreSQL: pg-boss's own pool as it is now (its Db reports it, untyped); null for PGlite or once stopped. */
+  poolUse(): PoolUse | null {
+    const db: unknown = this.boss.getDb();
+    if (typeof db !== 'object' || db === null || !('poolCounts' in db) || typeof db.poolCounts !== 'function') return null;
+    const counts: unknown = db.poolCounts();
+    if (typeof counts !== 'object' || counts === null || !('total' in counts) || !('idle' in counts) || !('waiting' in counts)) return null;
+    const { total, idle, waiting } = counts;
+    return typeof total === 'number' && typeof idle === 'number' && typeof waiting === 'number' ? { total, idle, waiting } : null;
   }
 
   async stopTaking(): Promise<void> {

@@ -7,11 +7,16 @@ import { renderVideo } from './render.js';
 import type { MediaStore } from './mediaStore.js';
 import type { NewVideo } from './videoTypes.js';
 
-export function createVideoProcessor(media: MediaStore, settings: RenderSettings): Processor {
+/** What one render cost and produced (the metrics): ffmpeg's wall time, and the video's length (0 when it failed). */
+export type RenderObserver = (observation: { wallSeconds: number; videoSeconds: number }) => void;
+
+export function createVideoProcessor(media: MediaStore, settings: RenderSettings, onRendered: RenderObserver = () => undefined): Processor {
   return async (task, { signal, progress, ensureCurrent }) => {
     const input = task.input as unknown as CreateVideoInput;
     const outputDir = media.taskDirectory(task.id);
-    const result = await renderVideo({
+    const renderStarted = performance.now();
+    let videoSeconds = 0;
+    const rendering = renderVideo({
       title: input.title,
       plot: input.plot,
       durationSeconds: input.durationSeconds,
@@ -23,6 +28,13 @@ export function createVideoProcessor(media: MediaStore, settings: RenderSettings
       attempt: task.attempts,
       onProgress: (fraction, stage) => progress(fraction * 0.95, stage),
     });
+    let result: Awaited<typeof rendering>;
+    try {
+      result = await rendering;
+      videoSeconds = input.durationSeconds;
+    } finally {
+      onRendered({ wallSeconds: (performance.now() - renderStarted) / 1000, videoSeconds });
+    }
     progress(0.97, 'publishing');
     const video: NewVideo = {
       callerId: task.callerId,
