@@ -37,6 +37,7 @@ import { plainMediaLinks, SignedMediaLinks, type MediaLinks } from './videos/med
 import { FileSystemMediaStore } from './videos/mediaStore.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 import { webAssets } from './http/webPages.js';
+import { playgroundRoutes } from './http/playground.js';
 
 export interface BuildOptions {
   /** Replace or add processors per task kind (benchmarks, tests). */
@@ -184,6 +185,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           authenticator,
           maxSocketsPerCaller: config.quotas.sockets,
         });
+        // A browser opening /graphql (or /playground) gets GraphiQL; everything else goes on.
+        routes.use(playgroundRoutes(graphqlPath));
         routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
         // Every REST route below knows its caller (401 first when credentials are required).
         routes.use(authenticate(authenticator));
