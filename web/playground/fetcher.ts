@@ -85,9 +85,15 @@ export function createPlaygroundFetcher(endpoints: PlaygroundEndpoints): Playgro
     const key = JSON.stringify(headers);
     if (socket?.key === key) return socket.client;
     void socket?.client.dispose();
-    // The server refuses a connection at once (4403) when credentials are wrong; retrying such a
-    // close would not help, and graphql-ws does not (it is fatal). Lost connections are retried.
-    const client = createClient({ url: endpoints.webSocketUrl, connectionParams: headers, lazy: true });
+    const client = createClient({
+      url: endpoints.webSocketUrl,
+      connectionParams: headers,
+      lazy: true,
+      // graphql-ws retries 4403 Forbidden (with backoff, for half a minute) in case access is
+      // granted later; here the same headers will be refused again, and the user should know
+      // now. Other closes (a restart, 1013 Try Again Later) are retried.
+      shouldRetry: (event) => isCloseEvent(event) && event.code !== forbiddenCloseCode,
+    });
     socket = { client, key };
     return client;
   }
