@@ -3,17 +3,24 @@
 import type { Page } from 'playwright-core';
 import { waitFor } from './http.js';
 
-/** Monaco draws spaces as no-break spaces; the response as a user reads it. */
+/**
+ * The response pane's text with every space and line break removed: Monaco wraps long lines
+ * (an id may be split, the rest of it indented on the next line) and draws spaces as no-break
+ * spaces, so only the characters themselves can be compared.
+ */
 export async function responseText(page: Page): Promise<string> {
   const text = await page.locator('.graphiql-response .view-lines').textContent() ?? '';
-  return text.replace(/\u00a0/g, ' ');
+  return text.replace(/[\s\u00a0]+/g, '');
 }
 
-/** Waits until the response pane shows `expected` (a GraphQL response, pretty-printed). */
+/**
+ * Waits until the response pane shows `expected`: a string (compared without its spaces too) or
+ * a pattern written without spaces, e.g. /"status":"CANCELLED"/.
+ */
 export async function waitForResponse(page: Page, expected: string | RegExp, timeoutMs = 30_000): Promise<string> {
   return waitFor(`the response pane to show ${String(expected)}`, async () => {
     const text = await responseText(page);
-    const shown = typeof expected === 'string' ? text.includes(expected) : expected.test(text);
+    const shown = typeof expected === 'string' ? text.includes(expected.replace(/\s+/g, '')) : expected.test(text);
     return shown ? text : null;
   }, timeoutMs);
 }
