@@ -36,6 +36,7 @@ import { plainMediaLinks, SignedMediaLinks, type MediaLinks } from './videos/med
 import { FileSystemMediaStore } from './videos/mediaStore.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 import { sendWebPage, webAssets } from './http/webPages.js';
+import { playgroundRoutes } from './http/playground.js';
 import { createAppMetrics } from './metrics/appMetrics.js';
 import { ObservedTaskStore } from './metrics/observedTaskStore.js';
 
@@ -196,6 +197,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           maxSocketsPerCaller: config.quotas.sockets,
           plugins: [metrics.graphqlPlugin],
         });
+        // A browser opening /graphql (or /playground) gets GraphiQL; everything else goes on.
+        routes.use(playgroundRoutes(graphqlPath));
         routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
         // Every REST route below knows its caller (401 first when credentials are required).
         routes.use(authenticate(authenticator));

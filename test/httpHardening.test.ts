@@ -106,7 +106,7 @@ test('a gzip-compressed JSON body works', async () => {
   expect(res.status).toBe(202);
 });
 
-test('X-Content-Type-Options: nosniff on JSON, problem+json, probes, media and the GraphQL landing page', async () => {
+test('X-Content-Type-Options: nosniff on JSON, problem+json, probes, media and the GraphQL playground', async () => {
   const created = await postJson(t.url, '/videos/tasks', { title: 'media', plot: 'p', durationSeconds: 1 });
   const id = created.body.id as string;
   const done = await waitFor('the render', async () => {

@@ -10,7 +10,7 @@
 //   stack, hints  the error formatter, from `development`, on both
 import type { Server as HttpServer } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
 import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
@@ -220,7 +220,9 @@ export async function createGraphQLEndpoint(
     parseOptions: { maxTokens: settings.limits.maxTokens },
     includeStacktraceInErrorResponses: settings.development,
     hideSchemaDetailsFromClientErrors: !settings.development,
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), retryAfterHeader, ...(settings.plugins ?? [])],
+    // Browsers get GraphiQL from longrun itself (src/http/playground.ts); Apollo's page loaded
+    // Apollo Sandbox from Apollo's CDN.
+    plugins: [ApolloServerPluginLandingPageDisabled(), retryAfterHeader, ...(settings.plugins ?? [])],
   });
   await apollo.start();
 
