@@ -1,12 +1,9 @@
 // The dashboard at / in a real Chromium against real servers: one that renders real videos
 // (small test settings), one whose tasks are scripted (sleep:MS runs until cancelled), and one
 // with API keys. No request may leave the server's origin.
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
-import { launchChromium, openIsolatedPage, type IsolatedPage } from './support/browser.js';
+import { launchChromium, openIsolatedPage, saveScreenshot, type IsolatedPage } from './support/browser.js';
 import {
   createOverRest, fillCreateForm, playVideo, progressSeen, recordProgressValues, SocketCutter, taskRow,
   videoFrameLoaded, waitForPlayback, waitForProgress, waitLong,
@@ -15,7 +12,6 @@ import { postJson, request } from './support/http.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
 
-const screenshotPath = fileURLToPath(new URL('../docs/screenshots/dashboard.png', import.meta.url));
 
 let browser: Browser;
 const pages: IsolatedPage[] = [];
@@ -122,9 +118,7 @@ describe('with real renders', () => {
     // The picture is nicer mid-render; if the render is quicker than that, it shows what there is.
     await waitForProgress(row, 10).catch(() => undefined);
     await videoFrameLoaded(page.locator('li.task video').first());
-    await fs.mkdir(path.dirname(screenshotPath), { recursive: true });
-    await page.screenshot({ path: screenshotPath, fullPage: true });
-    expect((await fs.stat(screenshotPath)).size).toBeLessThan(400 * 1024);
+    expect(await saveScreenshot(page, 'dashboard')).toBeLessThan(400 * 1024);
     // Not to keep rendering for the next tests (it may have finished already on a quick machine).
     await postJson(server.url, `/videos/tasks/${created.body.id as string}/cancel`, {});
     await page.locator(`li.task[data-task-id="${created.body.id as string}"]:is([data-status="CANCELLED"], [data-status="SUCCEEDED"])`).waitFor(waitLong);

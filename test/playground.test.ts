@@ -1,18 +1,16 @@
 // The GraphQL playground in a real browser (Chromium): GraphiQL served by longrun itself at
 // /graphql and /playground, running queries over HTTP and subscriptions over graphql-ws, with
 // the headers editor's Authorization reaching both; nothing loaded from any other host.
-// SAVE_SCREENSHOTS=1 also refreshes docs/screenshots/playground.png.
-import { fileURLToPath } from 'node:url';
+// SAVE_SCREENSHOTS=1 also refreshes docs/screenshots/playground.png (see saveScreenshot).
 import { jest } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { loadAuthSettings } from '../src/auth/authSettings.js';
-import { launchChromium, openIsolatedPage, type IsolatedPage } from './support/browser.js';
+import { launchChromium, openIsolatedPage, saveScreenshot, type IsolatedPage } from './support/browser.js';
 import { postJson, request } from './support/http.js';
 import { docsShowing, enterHeaders, openPlayground, responseText, runOperation, waitForResponse } from './support/playgroundPage.js';
 import { scriptedProcessor } from './support/scriptedProcessor.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
 
-const screenshotFile = fileURLToPath(new URL('../docs/screenshots/playground.png', import.meta.url));
 /** What Chromium sends when the user opens a URL. */
 const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 /** A task that runs until cancelled, so a subscriber sees it before and after. */
@@ -78,7 +76,7 @@ describe('without authentication', () => {
     expect(docs).toContain('Subscription');
     await page.getByRole('link', { name: 'Mutation', exact: true }).first().click();
     await docsShowing(page, 'createVideoTask');
-    if (process.env.SAVE_SCREENSHOTS === '1') await page.screenshot({ path: screenshotFile });
+    expect(await saveScreenshot(page, 'playground')).toBeGreaterThan(0);
   });
 
   test('a mutation from a link runs and its result shows', async () => {

@@ -2,6 +2,10 @@
 // browser download cannot work on these machines). Every request to a host other than the server
 // under test is aborted and recorded, so a test can prove the page needs nothing from outside.
 // Jest's global setup installs the chromium package when it is missing.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -60,4 +64,20 @@ export async function openIsolatedPage(browser: Browser, serverUrl: string): Pro
     if (message.type() === 'error') pageErrors.push(message.text());
   });
   return { context, page, foreignRequests, pageErrors };
+}
+
+/**
+ * The page as a PNG: into docs/screenshots/<name>.png when SAVE_SCREENSHOTS=1 (how the
+ * README's pictures are refreshed), else into a temporary file, so a test run leaves the
+ * working tree clean. Returns the file's size in bytes.
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<number> {
+  const file = process.env.SAVE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url))
+    : path.join(os.tmpdir(), `longrun-screenshot-${name}-${process.pid}.png`);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file, fullPage: true });
+  const { size } = await fs.stat(file);
+  if (process.env.SAVE_SCREENSHOTS !== '1') await fs.rm(file, { force: true });
+  return size;
 }
