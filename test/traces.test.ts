@@ -129,7 +129,8 @@ test('a GraphQL request has its HTTP, Express and GraphQL spans in one trace', a
       && trace.some((span) => span.scope === '@opentelemetry/instrumentation-graphql' && span.name === 'query'));
   }, 30_000, 100);
   const graphqlSpans = spans.filter((span) => span.scope === '@opentelemetry/instrumentation-graphql').map((span) => span.name);
-  expect(graphqlSpans).toEqual(expect.arrayContaining(['graphql.parse', 'graphql.validate', 'query']));
+  // parse and validate spans only on the first sight of a document: Apollo caches them.
+  expect(graphqlSpans).toEqual(expect.arrayContaining(['query', 'graphql.resolve tasks']));
 }, 60_000);
 
 test('without OTEL_EXPORTER_OTLP_ENDPOINT a process serves as usual and loads no part of the SDK', async () => {

@@ -2,7 +2,7 @@
 // over OTLP/HTTP (JSON). Loaded by register.ts only when traces are asked for.
 import { randomUUID } from 'node:crypto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -35,7 +35,9 @@ export function startTracing(env: Env): () => Promise<void> {
     logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => probePaths.has((request.url ?? '').split('?')[0] ?? '') }),
-      new ExpressInstrumentation(),
+      // Routers and the handler that answered; not each middleware (host and origin guards, CORS,
+      // body parsing...): eight spans more per request that said little and cost a lot.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       // Spans for parse, validate, execute and resolvers that do work (not plain property reads).
       new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true }),
       // Statements outside a request or a task (the job engine polling, event listeners) would
