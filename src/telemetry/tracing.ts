@@ -12,7 +12,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 type Env = Record<string, string | undefined>;
 
 /** Load balancers and orchestrators call these every few seconds: a trace each would drown the rest. */
-const probePaths = new Set(['/healthz', '/readyz', '/livez']);
+const probePaths = new Set(['/healthz', '/readyz']);
 /** How long a stop waits for the last spans to reach the collector. */
 const flushTimeoutMs = 5_000;
 
