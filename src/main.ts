@@ -1,8 +1,14 @@
 // Reads the configuration, starts the server, and stops it cleanly on SIGTERM, SIGINT or SIGHUP.
-import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { DataDirLockedError } from './db/dataDirLock.js';
-import { createLogger } from './logger.js';
+// Tracing first, when configured: its instrumentations must be in place before express, graphql
+// and pg load, and static imports would all load before any module runs. So the app's modules
+// are imported dynamically, after it (docs/decisions/0019-traces.md).
+import { stopTelemetry } from './telemetry/register.js';
+import type { Config } from './config.js';
+
+const { buildApp } = await import('./app.js');
+const { ConfigError, loadConfig } = await import('./config.js');
+const { DataDirLockedError } = await import('./db/dataDirLock.js');
+const { createLogger } = await import('./logger.js');
 
 function readConfig(): Config {
   try {
@@ -38,6 +44,7 @@ async function main(): Promise<void> {
     started
       .catch(() => undefined)
       .then(() => app.stop({ graceMs: config.shutdownGraceMs }))
+      .then(() => stopTelemetry())
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -8,7 +8,7 @@ function snapshot(id: string, version: number, status: TaskStatus): TaskView {
   return {
     id, callerId: 'anonymous', version, status, kind: 'CREATE_VIDEO', input: {}, progress: 0, stage: 'x', attempts: 1,
     errorCode: null, errorMessage: null, errorRetryable: null, claimId: null, jobId: null, runAfter: null, cancelRequestedAt: null,
-    videoId: null, video: null, createdAt: now, updatedAt: now, startedAt: null, finishedAt: null,
+    videoId: null, video: null, createdAt: now, updatedAt: now, startedAt: null, finishedAt: null, traceParent: null, traceState: null,
   };
 }
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Prisma, PrismaClient, Task } from '../generated/prisma/client.js';
 import type { TaskQueue } from '../queue/jobQueue.js';
+import { currentTraceContext } from '../telemetry/taskTracing.js';
 import type { VideoRecord } from '../videos/videoTypes.js';
 import type { TaskFailureInfo } from './processor.js';
 import { terminalStatuses, type TaskKind, type TaskView } from './taskTypes.js';
@@ -47,7 +48,9 @@ export class TaskStore {
   async insert(kind: TaskKind, input: Prisma.InputJsonValue, owner: { callerId: string; priority?: number }, tx?: Tx): Promise<TaskView> {
     const write = async (client: Tx) => {
       const jobId = randomUUID();
-      const task = await client.task.create({ data: { id: randomUUID(), callerId: owner.callerId, kind, input, jobId } });
+      // The creating request's trace (when tracing is on), so the task's runs join it.
+      const trace = currentTraceContext();
+      const task = await client.task.create({ data: { id: randomUUID(), callerId: owner.callerId, kind, input, jobId, ...trace } });
       await this.queue.enqueue(client, { jobId, taskId: task.id, priority: owner.priority ?? 0 });
       return view(task);
     };

@@ -5,6 +5,7 @@ import type { RetryPolicy } from '../config.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { Logger } from '../logger.js';
 import type { ClaimedJob, JobSource } from '../queue/jobQueue.js';
+import { inTaskSpan, noteTaskFailure } from '../telemetry/taskTracing.js';
 import { asTaskFailure, failureDetail, TaskFailure, type ProcessorOutcome, type Processors, type TaskFailureInfo } from './processor.js';
 import { ProgressReporter } from './progressReporter.js';
 import { backoffMs, shouldRetry } from './retryPolicy.js';
@@ -116,7 +117,7 @@ export class TaskWorker {
     const { store, retry, logger } = this.options;
     // The usual case, in one statement: the task waits for this very job.
     const queued = await store.claim(job.taskId, job.id, claimId, { status: 'PENDING' });
-    if (queued) return this.run(queued, claimId, abort);
+    if (queued) return this.runTraced(queued, claimId, abort);
     // A claim fails when the task moved between the read and the write (a cancel): read again.
     for (let round = 0; round < 5; round++) {
       const current = await store.findRow(job.taskId);
@@ -139,7 +140,7 @@ export class TaskWorker {
         from = { status: 'RUNNING', claimId: current.claimId };
       }
       const task = await store.claim(current.id, job.id, claimId, from);
-      if (task) return this.run(task, claimId, abort);
+      if (task) return this.runTraced(task, claimId, abort);
     }
     throw new Error(`task ${job.taskId} kept changing while it was being claimed`);
   }
@@ -159,6 +160,11 @@ export class TaskWorker {
         await sleep(Math.min(8000, 250 * 2 ** (attempt - 1)));
       }
     }
+  }
+
+  /** One attempt, in a span of the trace of the request that created the task (when tracing is on). */
+  private runTraced(task: TaskView, claimId: string, abort: AbortController): Promise<void> {
+    return inTaskSpan(task, () => this.run(task, claimId, abort));
   }
 
   private async run(task: TaskView, claimId: string, abort: AbortController): Promise<void> {
@@ -219,6 +225,7 @@ export class TaskWorker {
     const failure = asTaskFailure(error);
     if (!failure) logger.error('task failed unexpectedly', { taskId: task.id, error });
     const info = failure ?? internalFailure;
+    noteTaskFailure(info);
     if (failure) {
       // The task's error message is what clients see; the detail (paths, stderr, errno) is
       // only logged here.
