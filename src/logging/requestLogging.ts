@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
+import { loggedRequest, loggedResponse } from './redaction.js';
 
 export const requestIdHeader = 'X-Request-Id';
 
@@ -43,6 +44,9 @@ function pathOf(req: IncomingMessage): string {
 export function requestLogging(logger: Logger): RequestHandler {
   const log = pinoHttp<IncomingMessage, ServerResponse>({
     logger,
+    // Given here too: pino-http's child logger would otherwise use pino's own req serializer,
+    // which writes every header (Authorization included) and the raw URL.
+    serializers: { req: loggedRequest, res: loggedResponse },
     genReqId: (req, res) => {
       const id = requestIdFrom(req.headers['x-request-id']);
       // Set now, so every response has it: problem+json, 5xx and those of the probes alike.
