@@ -248,8 +248,8 @@ export class TaskService {
   }
 
   /**
-   * Lines about one task: its id and caller on each, and the reqId when an HTTP request asked
-   * (gRPC and WebSocket operations log without one).
+   * Lines about one task: its id and caller on each, and the reqId when an HTTP request or a
+   * gRPC call asked (operations over a WebSocket log without one).
    */
   private taskLogger(task: Pick<TaskView, 'id' | 'callerId'>): Logger {
     return requestLogger(this.options.logger).child({ taskId: task.id, callerId: task.callerId });
