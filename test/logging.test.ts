@@ -4,17 +4,20 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { jest } from '@jest/globals';
+import type { Metadata } from '@grpc/grpc-js';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { collect } from './support/graphqlClient.js';
+import { GrpcTestClient } from './support/grpcClient.js';
 import { spawnServer, stopServer } from './support/serverProcess.js';
 import { makeDataDir, startTestApp } from './support/testApp.js';
 
 jest.setTimeout(180_000);
 
 type LogLine = Record<string, unknown>;
+type UnaryCall = (request: object, metadata: Metadata, callback: (error: Error | null) => void) => NodeJS.EventEmitter;
 
 /** The JSON lines of a log; a line that is not JSON fails the test (it would break a collector). */
 function jsonLines(output: string): LogLine[] {
@@ -89,6 +92,25 @@ describe('a server with API keys, JWTs and signed media links', () => {
     expect(probe.headers.get('x-request-id')).toMatch(uuid);
     // Probes are not logged: a kubelet asks every few seconds.
     expect(lines().some((entry) => (entry.req as LogLine | undefined)?.url === '/healthz')).toBe(false);
+  });
+
+  test('gRPC: x-request-id metadata is returned in the initial metadata and names the call\'s lines', async () => {
+    const address = /gRPC on (\S+?)[,)]/.exec(server.stderr())![1]!;
+    const client = new GrpcTestClient(address, `Bearer ${apiKey}`);
+    try {
+      const metadata = client.metadata();
+      metadata.set('x-request-id', 'grpc-call-1');
+      const create = (client.videos as unknown as Record<string, UnaryCall>).CreateVideo!;
+      const returned = await new Promise<unknown>((resolve, reject) => {
+        const call = create.call(client.videos, { title: 'Over gRPC', plot: 'its lines name the call', duration_seconds: 1 }, metadata, (error) => error && reject(error));
+        call.on('metadata', (received: Metadata) => resolve(received.get('x-request-id')[0]));
+      });
+      expect(returned).toBe('grpc-call-1');
+      const submitted = await waitFor('the submitted line', () => lines().find((entry) => entry.msg === 'task submitted' && entry.reqId === 'grpc-call-1'));
+      expect(submitted).toMatchObject({ callerId: 'alice', grpcMethod: expect.any(String) });
+    } finally {
+      client.close();
+    }
   });
 
   test('a rendered task\'s lines carry taskId and callerId; credentials and signatures appear nowhere', async () => {
