@@ -19,6 +19,7 @@ import { onClientError } from './http/clientError.js';
 import { corsPolicy, hostGuard, noSniff, originGuard } from './http/guards.js';
 import { probesRouter } from './http/probes.js';
 import { createLogger, type Logger } from './logger.js';
+import { requestLogging } from './logging/requestLogging.js';
 import { authenticate } from './rest/authentication.js';
 import { notFoundHandler, restErrorHandler } from './rest/errorHandler.js';
 import { sendProblem } from './rest/problem.js';
@@ -74,7 +75,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 }
 
 export function buildApp(config: Config, options: BuildOptions = {}): App {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, { role: config.role, format: config.logFormat });
   const { role } = config;
   const media = new FileSystemMediaStore(config.mediaDir);
   const authenticator = createAuthenticator(config.auth);
@@ -102,6 +103,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
 
   http.disable('x-powered-by');
   http.set('etag', false);
+  // First, so every response has its X-Request-Id (the probes' too; they are not logged).
+  http.use(requestLogging(logger));
   http.use(metrics.httpDuration);
   http.use(noSniff);
   // Like the probes, before the Host check: Prometheus scrapes by pod IP.
@@ -134,13 +137,13 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
         ...options.database, dataDir: config.dataDir, limits: config.database, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
       });
       const { applied } = await database.migrate();
-      if (applied.length > 0) logger.info('applied migrations', { applied });
+      if (applied.length > 0) logger.info({ applied }, 'applied migrations');
       engine = await PgBossEngine.open(database, {
         ...config.jobs, instanceName: `longrun ${role}`, poolSize: config.workerConcurrency + 3,
       }, logger);
       const store = new ObservedTaskStore(database.prisma, engine, metrics.tasks);
       const adopted = await store.enqueueUnqueued();
-      if (adopted > 0) logger.info('queued tasks written before the job engine', { tasks: adopted });
+      if (adopted > 0) logger.info({ tasks: adopted }, 'queued tasks written before the job engine');
       const idempotency = new IdempotencyStore(database.prisma);
       const mediaLinks: MediaLinks = authenticator.required
         ? new SignedMediaLinks(
@@ -150,7 +153,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
         : plainMediaLinks;
       events = new DatabaseEventBus(
         new BatchedReads((ids) => store.findMany(ids)),
-        (error) => logger.warn('reading a changed task for its subscribers failed', { error }),
+        (error) => logger.warn({ err: error }, 'reading a changed task for its subscribers failed'),
         metrics.onEventDelivered,
       );
       const opened = database;
@@ -164,6 +167,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
         isAccepting: () => accepting,
         listing: new Listing(database.prisma),
         retentionMs: config.taskRetentionMs,
+        logger,
       });
       if (role !== 'api') {
         worker = new TaskWorker({
@@ -218,12 +222,12 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       }
       api = routes;
       if (role !== 'worker' && !authenticator.required && !isLoopbackHost(config.host)) {
-        logger.warn('no authentication is configured and HOST is not a loopback address: anyone who reaches this server can create, read, cancel and delete every task and video (set API_KEYS or JWT_*)', { host: config.host });
+        logger.warn({ host: config.host }, 'no authentication is configured and HOST is not a loopback address: anyone who reaches this server can create, read, cancel and delete every task and video (set API_KEYS or JWT_*)');
       }
-      logger.info('longrun ready', { url, ...(grpc ? { grpcPort: grpc.port } : {}), role, database: database.kind, dataDir: config.dataDir, mediaDir: config.mediaDir });
+      logger.info({ url, ...(grpc ? { grpcPort: grpc.port } : {}), role, database: database.kind, dataDir: config.dataDir, mediaDir: config.mediaDir }, 'longrun ready');
       return url;
     } catch (error) {
-      await stop().catch((stopError: unknown) => logger.error('cleanup after a failed start failed', { error: stopError }));
+      await stop().catch((stopError: unknown) => logger.error({ err: stopError }, 'cleanup after a failed start failed'));
       throw error;
     }
   }

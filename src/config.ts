@@ -5,7 +5,7 @@ import path from 'node:path';
 import { authenticationRequired, loadAuthSettings, type AuthSettings } from './auth/authSettings.js';
 import { authenticatedQuotaDefaults, unlimitedQuotas, type QuotaSettings } from './callers/quotas.js';
 import { ConfigError } from './configError.js';
-import type { LogLevel } from './logger.js';
+import type { LogFormat, LogLevel } from './logger.js';
 import { renderLimits } from './videos/renderLimits.js';
 
 export interface RenderSettings {
@@ -110,6 +110,8 @@ export interface Config {
   shutdownGraceMs: number;
   jobs: JobEngineTuning;
   logLevel: LogLevel;
+  /** LOG_FORMAT: JSON lines (json, the default) or lines for a person at a terminal (pretty). */
+  logFormat: LogFormat;
   /**
    * NODE_ENV=development: GraphQL errors carry stack traces and "Did you mean" hints. Off by
    * default; the logs always have the detail.
@@ -193,6 +195,7 @@ function list(env: Env, name: string): string[] | undefined {
 }
 
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+const logFormats: readonly LogFormat[] = ['json', 'pretty'];
 
 /** Names that reach only this machine; the default allow-list of a server bound to loopback. */
 export const loopbackHostNames = ['localhost', '127.0.0.1', '[::1]', '::1'] as const;
@@ -232,6 +235,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!logLevels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
+  const logFormat = (env.LOG_FORMAT || 'json') as LogFormat;
+  if (!logFormats.includes(logFormat)) throw new ConfigError(`LOG_FORMAT must be one of ${logFormats.join(', ')}, got ${JSON.stringify(env.LOG_FORMAT)}`);
   const host = env.HOST || '127.0.0.1';
   const role = (env.ROLE || 'all') as Role;
   if (!roles.includes(role)) throw new ConfigError(`ROLE must be one of ${roles.join(', ')}, got ${JSON.stringify(env.ROLE)}`);
@@ -271,6 +276,7 @@ export function loadConfig(env: Env = process.env): Config {
       pollIntervalSeconds: integer(env, 'JOB_POLL_INTERVAL_MS', 1000, 500, 60_000) / 1000,
     },
     logLevel,
+    logFormat,
     development: env.NODE_ENV === 'development',
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     graphql: {

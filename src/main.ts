@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   // left the running tasks RUNNING; a log nobody can read is no reason to stop badly.
   process.stderr.on('error', () => undefined);
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { role: config.role, format: config.logFormat });
   const app = buildApp(config, { logger });
   const started = app.start();
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     // `npm start` arrives twice, and a "second Ctrl-C skips the grace" rule would misfire.
     if (stopping) return;
     stopping = true;
-    logger.info('stopping', { signal });
+    logger.info({ signal }, 'stopping');
     started
       .catch(() => undefined)
       .then(() => app.stop({ graceMs: config.shutdownGraceMs }))
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          logger.error('error while stopping', { error });
+          logger.error({ err: error }, 'error while stopping');
           process.exit(1);
         },
       );
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     else process.stderr.write(`longrun listening on ${url} (GraphQL at ${url}/graphql, gRPC on ${app.grpcAddress}${config.role === 'api' ? ', runs no tasks' : ''})\n`);
   } catch (error) {
     if (error instanceof DataDirLockedError) process.stderr.write(`longrun: ${error.message}\n`);
-    else logger.error('failed to start', { error });
+    else logger.error({ err: error }, 'failed to start');
     process.exit(1);
   }
 }

@@ -17,7 +17,7 @@ beforeAll(async () => {
     database: 'postgres',
     processors: { CREATE_VIDEO: scriptedProcessor },
     config: { database: { statementTimeoutMs, poolTimeoutMs: 1000, poolSize: 5 } },
-    logger: createLogger('warn', (line) => lines.push(line)),
+    logger: createLogger('warn', { destination: { write: (line: string) => lines.push(line) } }),
   });
   const [{ name }] = await t.app.services.database.prisma.$queryRawUnsafe<[{ name: string }]>('SELECT current_database() AS name');
   const url = new URL(process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test');
@@ -91,7 +91,7 @@ test('no free connection within DB_POOL_TIMEOUT_MS: 503 with Retry-After, while 
     database: 'postgres',
     processors: { CREATE_VIDEO: scriptedProcessor },
     config: { database: { statementTimeoutMs: 20_000, poolTimeoutMs: 500, poolSize: 1 } },
-    logger: createLogger('warn', (line) => lines.push(line)),
+    logger: createLogger('warn', { destination: { write: (line: string) => lines.push(line) } }),
   });
   try {
     const created = await postJson(small.url, '/videos/tasks', { title: 'pool', plot: 'p' });

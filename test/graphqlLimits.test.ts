@@ -472,7 +472,7 @@ describe('development and introspection switches', () => {
 
   test('an oversized message is logged as one JSON line when logging is on', async () => {
     const lines: string[] = [];
-    const t = await startTestApp({ config: { logLevel: 'warn' }, logger: createLogger('warn', (line) => lines.push(line)) });
+    const t = await startTestApp({ config: { logLevel: 'warn' }, logger: createLogger('warn', { destination: { write: (line: string) => lines.push(line) } }) });
     try {
       const { socket } = await upgradeStatus(t.url);
       const closed = new Promise<number>((resolve) => socket!.once('close', (code) => resolve(code)));
@@ -490,7 +490,7 @@ describe('development and introspection switches', () => {
 describe('a WebSocket client that vanishes mid-answer', () => {
   test('the answers it can no longer receive log no error (a reset socket is the client leaving, not a server fault)', async () => {
     const lines: string[] = [];
-    const t = await startTestApp({ config: { logLevel: 'warn' }, logger: createLogger('warn', (line) => lines.push(line)) });
+    const t = await startTestApp({ config: { logLevel: 'warn' }, logger: createLogger('warn', { destination: { write: (line: string) => lines.push(line) } }) });
     const service = t.app.services.tasks;
     const original = service.findTask.bind(service);
     let release!: () => void;

@@ -35,7 +35,7 @@ function client(app: TestApp, key?: string): GrpcTestClient {
 
 beforeAll(async () => {
   [openApp, renderApp, authApp, quotaApp] = await Promise.all([
-    startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, logger: createLogger('info', (line) => openLog.push(line)) }),
+    startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, logger: createLogger('info', { destination: { write: (line: string) => openLog.push(line) } }) }),
     startTestApp(),
     startTestApp({ processors: { CREATE_VIDEO: scriptedProcessor }, config: { auth: loadAuthSettings({ API_KEYS: apiKeys }), quotas: unlimitedQuotas } }),
     startTestApp({
@@ -484,7 +484,7 @@ test('reflection lists the services; health is SERVING', async () => {
 
 test('unexpected errors are INTERNAL with a generic message (logged); a database timeout is UNAVAILABLE', () => {
   const lines: string[] = [];
-  const logger = createLogger('error', (line) => lines.push(line));
+  const logger = createLogger('error', { destination: { write: (line: string) => lines.push(line) } });
   const internal = toServiceError(new Error('secret internal detail'), logger, 'GetOperation');
   expect({ code: internal.code, details: internal.details }).toEqual({ code: status.INTERNAL, details: 'Internal server error' });
   expect(statusDetails(internal as ServiceError)).toEqual({ code: status.INTERNAL, message: 'Internal server error', details: [] });

@@ -25,7 +25,7 @@ beforeAll(async () => {
     real ??= createVideoProcessor(new FileSystemMediaStore(path.join(t.dataDir, 'media')), { width: 320, height: 180, fps: 12 });
     return real(task, context);
   };
-  t = await startTestApp({ processors: { CREATE_VIDEO: processor }, logger: createLogger('warn', (line) => lines.push(line)) });
+  t = await startTestApp({ processors: { CREATE_VIDEO: processor }, logger: createLogger('warn', { destination: { write: (line: string) => lines.push(line) } }) });
 });
 afterAll(() => t.cleanup());
 

@@ -46,7 +46,7 @@ test('unexpected errors are masked: GraphQL INTERNAL_SERVER_ERROR, REST 500 prob
   const lines: string[] = [];
   const app = buildApp(testConfig(dataDir), {
     database: { pgliteLoadDataDir: await migratedPgliteTemplate() },
-    logger: createLogger('error', (line) => lines.push(line)),
+    logger: createLogger('error', { destination: { write: (line: string) => lines.push(line) } }),
   });
   const url = await app.start();
   try {

@@ -54,7 +54,7 @@ export async function listenToPostgres(url: string, handlers: FeedHandlers, logg
       if (change) handlers.change(change);
     });
     next.on('error', (error) => {
-      logger.warn('the task events connection failed; reconnecting', { error });
+      logger.warn({ err: error }, 'the task events connection failed; reconnecting');
       lost(next);
     });
     next.on('end', () => lost(next));
@@ -90,7 +90,7 @@ export async function listenToPostgres(url: string, handlers: FeedHandlers, logg
         handlers.reconnected();
       }, (error: unknown) => {
         failures++;
-        if (failures === 1) logger.warn('reconnecting the task events connection failed; trying again', { error });
+        if (failures === 1) logger.warn({ err: error }, 'reconnecting the task events connection failed; trying again');
         if (!closed) schedule();
       });
     }, delay);

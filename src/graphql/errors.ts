@@ -8,6 +8,7 @@ import {
   AppError, asUnavailable, ConflictError, QuotaExceededError, RateLimitedError, UnauthenticatedError, UnavailableError, ValidationError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { requestLogger } from '../logging/requestLogging.js';
 
 export function toGraphQLError(error: AppError): GraphQLError {
   const extensions: Record<string, unknown> = { code: error.code };
@@ -66,7 +67,8 @@ export function createErrorFormatter(logger: Logger, { development }: { developm
       }
       return formatted;
     }
-    logger.error('unexpected error in a GraphQL operation', { error: original, path: formatted.path });
+    // Over HTTP the request's logger (with its reqId); over a WebSocket the server's.
+    requestLogger(logger).error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

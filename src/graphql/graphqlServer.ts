@@ -153,12 +153,12 @@ export async function createGraphQLEndpoint(
           // The keys to check a token could not be fetched: the server's trouble, not the caller's.
           // 1013 Try Again Later, which graphql-ws clients retry (a thrown error would be a fatal 4500).
           if (asUnavailable(error) instanceof UnavailableError) {
-            logger.warn('refused a WebSocket connection: its token could not be checked', { error: error instanceof Error ? error.cause : undefined });
+            logger.warn({ err: error instanceof Error ? error.cause : undefined }, 'refused a WebSocket connection: its token could not be checked');
             socket.close(tryAgainLaterCloseCode, 'The server cannot check credentials now; try again later');
             return false;
           }
           if (!(error instanceof UnauthenticatedError)) throw error;
-          logger.debug('refused a WebSocket connection', { reason: error.reason });
+          logger.debug({ reason: error.reason }, 'refused a WebSocket connection');
           return false;
         }
         // The client may have gone while its credentials were checked (a slow JWKS): its 'close'

@@ -97,12 +97,12 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
     // Version 8 clients send Sec-WebSocket-Origin, as ws reads it.
     const origin = request.headers['sec-websocket-version'] === '8' ? request.headers['sec-websocket-origin'] : request.headers.origin;
     if (!isAllowedHost(host, access) || !isAllowedOrigin(Array.isArray(origin) ? origin[0] : origin, host, access)) {
-      logger.debug('refused a WebSocket upgrade', { host, origin });
+      logger.debug({ host, origin }, 'refused a WebSocket upgrade');
       return refuse(socket, 403);
     }
     // handleUpgrade adds the socket to wsServer.clients synchronously, so this count is exact.
     if (wsServer.clients.size >= limits.maxConnections) {
-      logger.warn('refused a WebSocket upgrade: too many connections', { maxConnections: limits.maxConnections });
+      logger.warn({ maxConnections: limits.maxConnections }, 'refused a WebSocket upgrade: too many connections');
       return refuse(socket, 503, { 'Retry-After': '5' });
     }
     wsServer.handleUpgrade(request, socket, head, (ws) => connected(ws, request));
@@ -113,7 +113,7 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
     let errorLogged = false;
     socket.on('error', (error: Error & { code?: string }) => {
       // ws closes the socket itself (1009 for a message over maxPayload, 1002 for a protocol error).
-      if (!errorLogged) logger.warn('WebSocket closed on an error', { code: error.code, message: error.message });
+      if (!errorLogged) logger.warn({ code: error.code, message: error.message }, 'WebSocket closed on an error');
       errorLogged = true;
     });
     let pongWait: NodeJS.Timeout | null = null;
@@ -142,7 +142,7 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
           socket.on('message', (raw: Buffer) => {
             // A complete message resolves at once (a subscribe message only once its operation ends).
             handle(raw.toString()).then(() => abortReleased(socket), (error: unknown) => {
-              logger.error('unexpected error handling a WebSocket message', { error });
+              logger.error({ err: error }, 'unexpected error handling a WebSocket message');
               if (socket.readyState === WebSocket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           }),
@@ -154,7 +154,7 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
       clearInterval(pingInterval);
       for (const controller of operations.get(socket)?.values() ?? []) controller.abort();
       operations.delete(socket);
-      closed(code, reason.toString()).catch((error: unknown) => logger.error('unexpected error closing a WebSocket', { error }));
+      closed(code, reason.toString()).catch((error: unknown) => logger.error({ err: error }, 'unexpected error closing a WebSocket'));
     });
   }
 

@@ -3,13 +3,14 @@
 // an AbortSignal that fires when the client goes away or the server stops, and every error
 // turned into a status by errors.ts.
 import { once } from 'node:events';
-import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { Metadata, type handleServerStreamingCall, type handleUnaryCall, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
 import { whenCredentialsExpire } from '../auth/credentialExpiry.js';
 import type { CallerSockets } from '../callers/callerSockets.js';
 import { AppError, QuotaExceededError, UnauthenticatedError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { requestIdFrom, withRequestLogger } from '../logging/requestLogging.js';
 import { toServiceError } from './errors.js';
 
 export interface CallContext {
@@ -74,6 +75,18 @@ export class CallEnvironment {
   }
 }
 
+/**
+ * A call's request id, as HTTP's X-Request-Id: the client's `x-request-id` metadata when sane,
+ * else a new UUID, sent back in the response's initial metadata. The logger's lines carry it.
+ */
+function callLogger(env: CallEnvironment, call: { metadata: Metadata; sendMetadata(metadata: Metadata): void }, what: string): Logger {
+  const id = requestIdFrom(call.metadata.get('x-request-id')[0]);
+  const reply = new Metadata();
+  reply.set('x-request-id', id);
+  call.sendMetadata(reply);
+  return env.logger.child({ reqId: id, grpcMethod: what });
+}
+
 const malformed = Symbol('malformed request');
 
 /**
@@ -113,7 +126,8 @@ export function unary<Req, Res>(
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     let end = () => {};
-    void (async () => {
+    const logger = callLogger(env, call, what);
+    void withRequestLogger(logger, async () => {
       const begun = await env.begin(call.metadata, (abort) => {
         call.once('cancelled', abort);
         // The client may have gone while its credentials were checked (a slow JWKS).
@@ -122,9 +136,9 @@ export function unary<Req, Res>(
       end = begun.end;
       refuseMalformed(call.request);
       return handler(call.request, { ...begun.context, deadline: deadlineOf(call) });
-    })().then(
+    }).then(
       (response) => callback(null, response),
-      (error: unknown) => callback(toServiceError(error, env.logger, what)),
+      (error: unknown) => callback(toServiceError(error, logger, what)),
     ).finally(() => end());
   };
 }
@@ -143,7 +157,8 @@ export function serverStream<Req, Res>(
   return (call: ServerWritableStream<Req, Res>) => {
     let end = () => {};
     let signal: AbortSignal | null = null;
-    void (async () => {
+    const logger = callLogger(env, call, what);
+    void withRequestLogger(logger, async () => {
       const begun = await env.begin(call.metadata, (abort) => {
         call.once('cancelled', abort);
         call.once('close', abort);
@@ -155,16 +170,16 @@ export function serverStream<Req, Res>(
       refuseMalformed(call.request);
       const open = begun.context.signal;
       await handler(call.request, { ...begun.context, deadline: deadlineOf(call) }, (message) => writeTo(call, message, open));
-    })().then(
+    }).then(
       () => {
         // Stopped by the server (UNAVAILABLE: the client may follow on elsewhere) or by the
         // caller's credentials expiring (UNAUTHENTICATED).
         const reason: unknown = signal?.reason;
-        if (signal?.aborted && reason instanceof AppError && !call.cancelled) call.emit('error', toServiceError(reason, env.logger, what));
+        if (signal?.aborted && reason instanceof AppError && !call.cancelled) call.emit('error', toServiceError(reason, logger, what));
         else if (!call.cancelled) call.end();
       },
       (error: unknown) => {
-        if (!call.cancelled) call.emit('error', toServiceError(error, env.logger, what));
+        if (!call.cancelled) call.emit('error', toServiceError(error, logger, what));
       },
     ).finally(() => end());
   };

@@ -105,7 +105,7 @@ export function toServiceError(thrown: unknown, logger: Logger, what: string): S
   if (error instanceof AppError) {
     mapped = mapAppError(error);
   } else {
-    logger.error('unexpected error in a gRPC call', { method: what, error });
+    logger.error({ method: what, err: error }, 'unexpected error in a gRPC call');
     mapped = { code: status.INTERNAL, message: 'Internal server error', details: [] };
   }
   const message = bounded(mapped.message);

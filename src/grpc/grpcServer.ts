@@ -73,7 +73,7 @@ export async function startGrpcServer(tasks: TaskService, options: GrpcServerOpt
       else resolve(bound);
     });
   });
-  logger.info('gRPC listening', { host: options.host, port });
+  logger.info({ host: options.host, port }, 'gRPC listening');
 
   let stopped: Promise<void> | null = null;
   const shutdown = async (): Promise<void> => {
@@ -83,7 +83,7 @@ export async function startGrpcServer(tasks: TaskService, options: GrpcServerOpt
     const bound = options.shutdownTimeoutMs ?? 5_000;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        logger.warn('gRPC calls still open at the end of the shutdown bound; closing them', { boundMs: bound });
+        logger.warn({ boundMs: bound }, 'gRPC calls still open at the end of the shutdown bound; closing them');
         server.forceShutdown();
         resolve();
       }, bound);

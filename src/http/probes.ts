@@ -25,7 +25,7 @@ function cachedDatabaseCheck(readiness: Readiness, logger: Logger): () => Promis
     running ??= readiness.pingDatabase(readinessTimeoutMs).then(
       () => true,
       (error: unknown) => {
-        if (last?.ok !== false) logger.warn('readiness: the database does not answer', { reason: error instanceof Error ? error.message : String(error) });
+        if (last?.ok !== false) logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'readiness: the database does not answer');
         return false;
       },
     ).then((ok) => {

@@ -35,7 +35,7 @@ export function metricsRouter(registry: Registry, token: string | undefined, log
       const text = await registry.metrics();
       res.set('Cache-Control', 'no-store').type(registry.contentType).send(text);
     } catch (error) {
-      logger.error('collecting metrics failed', { error });
+      logger.error({ err: error }, 'collecting metrics failed');
       sendProblem(res, { status: 500, code: 'INTERNAL', detail: 'The metrics could not be collected.' }, metricsPath);
     }
   });

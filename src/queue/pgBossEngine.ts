@@ -67,8 +67,8 @@ export class PgBossEngine implements TaskQueue, JobSource {
       ? new PgBoss({ ...common, db: pgliteBossDb(database.pglite), backend: 'pglite' })
       : new PgBoss({ ...common, connectionString: database.url, max: settings.poolSize, application_name: settings.instanceName });
     // An EventEmitter without an 'error' listener throws; pg-boss reports here what it retries itself.
-    boss.on('error', (error) => logger.error('job engine error', { error }));
-    boss.on('warning', (warning) => logger.warn('job engine warning', { warning }));
+    boss.on('error', (error) => logger.error({ err: error }, 'job engine error'));
+    boss.on('warning', (warning) => logger.warn({ warning }, 'job engine warning'));
     await boss.start();
     try {
       // create_queue leaves an existing queue as it is: update it so changed settings apply.

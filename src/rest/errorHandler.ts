@@ -5,6 +5,7 @@ import {
   AppError, asUnavailable, ConflictError, IdempotencyKeyReusedError, QuotaExceededError, RateLimitedError, UnauthenticatedError, UnavailableError, ValidationError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { requestLogger } from '../logging/requestLogging.js';
 import { fieldErrors, HttpProblem, sendProblem, type Problem } from './problem.js';
 
 const statusOf: Record<AppError['code'], number> = {
@@ -116,7 +117,8 @@ export function restErrorHandler(logger: Logger, options: { maxBodyBytes: number
     }
     const parserProblem = bodyParserProblem(error, req, options.maxBodyBytes) ?? clientProblem(error);
     if (parserProblem) return sendProblem(res, parserProblem, req.originalUrl);
-    logger.error('unexpected error in a REST request', { method: req.method, url: req.originalUrl, error });
+    // The request's logger: the line carries the reqId of the request line (method, url, status).
+    requestLogger(logger).error({ err: error }, 'unexpected error in a REST request');
     sendProblem(res, { status: 500, code: 'INTERNAL_SERVER_ERROR', detail: 'An unexpected error occurred.' }, req.originalUrl);
   };
 }

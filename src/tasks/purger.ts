@@ -37,9 +37,9 @@ export class Purger {
     try {
       const tasks = await this.store.purgeFinished(new Date(Date.now() - this.options.retentionMs));
       const keys = await this.idempotency.purgeExpired();
-      if (tasks + keys > 0) this.options.logger.info('purged expired records', { tasks, idempotencyKeys: keys });
+      if (tasks + keys > 0) this.options.logger.info({ tasks, idempotencyKeys: keys }, 'purged expired records');
     } catch (error) {
-      this.options.logger.error('purge failed; will try again', { error });
+      this.options.logger.error({ err: error }, 'purge failed; will try again');
     }
   }
 }

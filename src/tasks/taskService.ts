@@ -5,6 +5,8 @@ import type { Caller } from '../auth/caller.js';
 import type { Admission } from '../callers/admission.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
+import type { Logger } from '../logger.js';
+import { requestLogger } from '../logging/requestLogging.js';
 import { parseCreateVideoInput } from '../videos/createVideoInput.js';
 import type { MediaAsset, MediaLinks, MediaUrls } from '../videos/mediaLinks.js';
 import type { VideoRecord } from '../videos/videoTypes.js';
@@ -32,6 +34,7 @@ export interface TaskServiceOptions {
   isAccepting(): boolean;
   /** How long finished tasks are kept before the purge removes them. */
   retentionMs: number;
+  logger: Logger;
 }
 
 export interface IdempotencyOptions {
@@ -52,19 +55,19 @@ export class TaskService {
   /** Validates, then stores the task and its job in one transaction. */
   async createVideoTask(caller: Caller, rawInput: unknown, idempotency?: IdempotencyOptions): Promise<TaskView> {
     const input = parseCreateVideoInput(rawInput);
-    return this.submit(caller, 'createVideo', input, idempotency, async (tx) => {
+    return this.submitted(caller, await this.submit(caller, 'createVideo', input, idempotency, async (tx) => {
       const { priority } = await this.options.admission.admit(tx, caller.id, 'CREATE_VIDEO');
       return this.store.insert('CREATE_VIDEO', { ...input }, { callerId: caller.id, priority }, tx);
-    });
+    }));
   }
 
   /** Starts deleting one of the caller's videos; a video has at most one deletion under way. */
   async deleteVideoTask(caller: Caller, videoId: string, idempotency?: IdempotencyOptions): Promise<TaskView> {
     if (!isWellFormedId(videoId)) throw new NotFoundError('video', videoId);
-    return this.submit(caller, 'deleteVideo', { videoId }, idempotency, async (tx) => {
+    return this.submitted(caller, await this.submit(caller, 'deleteVideo', { videoId }, idempotency, async (tx) => {
       const { priority } = await this.options.admission.admit(tx, caller.id, 'DELETE_VIDEO');
       return this.store.insertDeletion(videoId, { callerId: caller.id, priority }, tx);
-    });
+    }));
   }
 
   async findTask(caller: Caller, id: string): Promise<TaskView | null> {
@@ -126,10 +129,12 @@ export class TaskService {
       if (task.status === 'PENDING') {
         const cancelled = await this.store.cancelPending(id);
         if (!cancelled) continue;
+        this.taskLogger(task).info('task cancelled before it ran');
         return cancelled;
       }
       const requested = task.cancelRequestedAt ? task : await this.store.requestCancel(id);
       if (!requested) continue;
+      this.taskLogger(task).info('task cancel requested');
       const final = (await this.waitForTask(caller, id, 5_000)) ?? requested;
       if (isTerminal(final.status) && final.status !== 'CANCELLED') throw this.finishedConflict(final);
       return final;
@@ -140,6 +145,7 @@ export class TaskService {
   async removeTask(caller: Caller, id: string): Promise<void> {
     if (!isWellFormedId(id)) throw new NotFoundError('task', id);
     await this.store.remove(id, caller.id);
+    this.taskLogger({ id, callerId: caller.id }).info('task removed');
   }
 
   /**
@@ -239,6 +245,20 @@ export class TaskService {
     if (idempotency?.key === undefined || idempotency.key === null) return this.store.prisma.$transaction(create);
     checkIdempotencyKey(idempotency.key, idempotency.field, idempotency.in);
     return (await this.options.idempotency.createOnce({ callerId: caller.id, scope, key: idempotency.key, request }, create)).task;
+  }
+
+  /**
+   * Lines about one task: its id and caller on each, and the reqId when an HTTP request or a
+   * gRPC call asked (operations over a WebSocket log without one).
+   */
+  private taskLogger(task: Pick<TaskView, 'id' | 'callerId'>): Logger {
+    return requestLogger(this.options.logger).child({ taskId: task.id, callerId: task.callerId });
+  }
+
+  /** The task a submission answered with (a new one, or the one an idempotent replay returns). */
+  private submitted(caller: Caller, task: TaskView): TaskView {
+    this.taskLogger({ id: task.id, callerId: caller.id }).info({ kind: task.kind }, 'task submitted');
+    return task;
   }
 
   private finishedConflict(task: TaskView): ConflictError {

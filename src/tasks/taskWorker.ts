@@ -40,6 +40,11 @@ const interruptedFailure: TaskFailureInfo = {
   message: 'The task was interrupted (the server stopped abruptly or lost it) after using all its attempts.',
   retryable: false,
 };
+/** Every line about a task names it and its caller. */
+function taskLogger(logger: Logger, task: Pick<TaskView, 'id' | 'callerId'>): Logger {
+  return logger.child({ taskId: task.id, callerId: task.callerId });
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * How long an interrupted run waits for this process's own stop to begin before it schedules
@@ -127,16 +132,17 @@ export class TaskWorker {
       if (current.status === 'RUNNING') {
         // The engine handed this job out again: the run that held it stopped answering (killed,
         // or its heartbeat lapsed). Take the task over, cancel it, or give up on a crash loop.
+        const log = taskLogger(logger, current);
         if (current.cancelRequestedAt) {
-          await this.persist(current.id, () => store.cancelRunning(current.id, current.claimId));
+          await this.persist(log, () => store.cancelRunning(current.id, current.claimId));
           return;
         }
         if (current.attempts >= retry.maxAttempts) {
-          logger.error('a task that keeps losing its worker has used all its attempts', { taskId: current.id, attempts: current.attempts });
-          await this.persist(current.id, () => store.fail(current.id, current.claimId, interruptedFailure));
+          log.error({ attempts: current.attempts }, 'a task that keeps losing its worker has used all its attempts');
+          await this.persist(log, () => store.fail(current.id, current.claimId, interruptedFailure));
           return;
         }
-        logger.warn('taking over a task whose run stopped answering', { taskId: current.id, attempts: current.attempts, previousClaim: current.claimId });
+        log.warn({ attempts: current.attempts, previousClaim: current.claimId }, 'taking over a task whose run stopped answering');
         from = { status: 'RUNNING', claimId: current.claimId };
       }
       const task = await store.claim(current.id, job.id, claimId, from);
@@ -150,13 +156,13 @@ export class TaskWorker {
    * finished render is stored rather than done again. A retry that finds the task moved on
    * means an earlier try committed with its reply lost, or the claim is lost: either way done.
    */
-  private async persist(taskId: string, write: () => Promise<TaskView | null>): Promise<TaskView | null> {
+  private async persist(log: Logger, write: () => Promise<TaskView | null>): Promise<TaskView | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await write();
       } catch (error) {
         if (attempt >= persistTries) throw error;
-        this.options.logger.warn('writing a task state failed; trying again', { taskId, error, attempt });
+        log.warn({ err: error, attempt }, 'writing a task state failed; trying again');
         await sleep(Math.min(8000, 250 * 2 ** (attempt - 1)));
       }
     }
@@ -168,7 +174,8 @@ export class TaskWorker {
   }
 
   private async run(task: TaskView, claimId: string, abort: AbortController): Promise<void> {
-    const { store, processors, progressIntervalMs, logger } = this.options;
+    const { store, processors, progressIntervalMs } = this.options;
+    const logger = taskLogger(this.options.logger, task);
     const id = task.id;
     const signal = abort.signal;
     const reporter = new ProgressReporter(task.stage, progressIntervalMs, async (progress, stage) => {
@@ -176,8 +183,9 @@ export class TaskWorker {
       // Besides the announcement: a cancel whose notification was lost (the events connection
       // was down) is still seen at the next progress write.
       if (written?.cancelRequestedAt) abort.abort(new StopReason('cancel'));
-    }, (error) => logger.warn('a progress update was not stored', { taskId: id, error }));
+    }, (error) => logger.warn({ err: error }, 'a progress update was not stored'));
     const processor = processors[task.kind];
+    logger.info({ kind: task.kind, attempts: task.attempts }, 'task started');
     let outcome: ProcessorOutcome;
     try {
       if (!processor) throw Object.assign(new Error(`no processor for ${task.kind}`), { code: 'UNSUPPORTED', retryable: false });
@@ -187,7 +195,7 @@ export class TaskWorker {
         ensureCurrent: async () => {
           let current: TaskView | null;
           try {
-            current = await this.persist(id, () => store.findRow(id));
+            current = await this.persist(logger, () => store.findRow(id));
           } catch {
             // The database is out of reach: the finished work cannot be stored now anyway.
             throw new TaskFailure('UNAVAILABLE', 'The database did not answer when the result was ready; the task will be tried again.', true);
@@ -199,39 +207,40 @@ export class TaskWorker {
       });
     } catch (error) {
       await reporter.close();
-      return this.afterError(task, claimId, signal, error);
+      return this.afterError(task, claimId, signal, error, logger);
     }
     await reporter.close();
     // The work is done even if a stop came too late to prevent it: keep the result.
-    const stored = await this.persist(id, () => store.succeed(id, claimId, outcome.store?.bind(outcome)));
-    if (!stored) logger.warn('a finished run lost its task to another run; its result is dropped', { taskId: id });
+    const stored = await this.persist(logger, () => store.succeed(id, claimId, outcome.store?.bind(outcome)));
+    if (stored) logger.info({ status: stored.status }, 'task finished');
+    else logger.warn('a finished run lost its task to another run; its result is dropped');
   }
 
-  private async afterError(task: TaskView, claimId: string, signal: AbortSignal, error: unknown): Promise<void> {
-    const { store, logger, retry } = this.options;
+  private async afterError(task: TaskView, claimId: string, signal: AbortSignal, error: unknown, logger: Logger): Promise<void> {
+    const { store, retry } = this.options;
     if (signal.aborted) {
       const reason: unknown = signal.reason;
       if (reason instanceof StopReason && reason.kind === 'lost') {
         // Another run has the task now; our writes would be refused anyway.
-        logger.warn('task run stopped: its job was given to another run', { taskId: task.id });
+        logger.warn('task run stopped: its job was given to another run');
         return;
       }
       // A cancel ends the task CANCELLED; a shutdown puts it back to PENDING, unless a cancel
       // was asked for meanwhile.
-      const stopped = await this.persist(task.id, () => store.release(task.id, claimId));
-      logger.info('task stopped', { taskId: task.id, status: stopped?.status });
+      const stopped = await this.persist(logger, () => store.release(task.id, claimId));
+      logger.info({ status: stopped?.status }, 'task stopped');
       return;
     }
     const failure = asTaskFailure(error);
-    if (!failure) logger.error('task failed unexpectedly', { taskId: task.id, error });
+    if (!failure) logger.error({ err: error }, 'task failed unexpectedly');
     const info = failure ?? internalFailure;
     noteTaskFailure(info);
     if (failure) {
       // The task's error message is what clients see; the detail (paths, stderr, errno) is
       // only logged here.
-      const fields = { taskId: task.id, attempts: task.attempts, code: info.code, retryable: info.retryable, message: info.message, detail: failureDetail(error) };
-      if (info.retryable) logger.warn('task attempt failed', fields);
-      else logger.error('task attempt failed', fields);
+      const fields = { attempts: task.attempts, code: info.code, retryable: info.retryable, message: info.message, detail: failureDetail(error) };
+      if (info.retryable) logger.warn(fields, 'task attempt failed');
+      else logger.error(fields, 'task attempt failed');
     }
     if (info.interruption && this.accepting) {
       let timer: NodeJS.Timeout | undefined;
@@ -241,18 +250,18 @@ export class TaskWorker {
     if (info.retryable && !this.accepting) {
       // Failed because the server is stopping (e.g. its ffmpeg got the service manager's
       // SIGTERM): back to PENDING like any task a shutdown stops, not a retry and not FAILED.
-      const released = await this.persist(task.id, () => store.release(task.id, claimId));
-      logger.info('task stopped', { taskId: task.id, status: released?.status, code: info.code });
+      const released = await this.persist(logger, () => store.release(task.id, claimId));
+      logger.info({ status: released?.status, code: info.code }, 'task stopped');
       return;
     }
     if (shouldRetry(retry, task, info)) {
       const runAfter = new Date(Date.now() + backoffMs(retry, task.attempts));
-      logger.info('task will be retried', { taskId: task.id, attempts: task.attempts, runAfter, code: info.code });
-      if (await this.persist(task.id, () => store.scheduleRetry(task.id, claimId, runAfter, info))) return;
+      logger.info({ attempts: task.attempts, runAfter, code: info.code }, 'task will be retried');
+      if (await this.persist(logger, () => store.scheduleRetry(task.id, claimId, runAfter, info))) return;
       // Not rescheduled: a cancel was asked for while it failed (or the claim is lost).
-      await this.persist(task.id, () => store.cancelRunning(task.id, claimId));
+      await this.persist(logger, () => store.cancelRunning(task.id, claimId));
       return;
     }
-    await this.persist(task.id, () => store.fail(task.id, claimId, info));
+    await this.persist(logger, () => store.fail(task.id, claimId, info));
   }
 }

@@ -1,0 +1,45 @@
+// What must never reach a log line: credentials (Authorization headers, API keys, JWTs, a
+// graphql-ws connection_init payload), media links' signatures, configured secrets and the
+// database password. Requests are logged through an allow-list (method, url without its
+// signature, address) so no header is ever written; the redact paths below catch the same
+// secrets should a call site pass a headers object, a payload or the config by mistake.
+
+/** Query parameters whose values are credentials: a signed media link's, or a token sent in a URL. */
+const secretQueryParameter = /([?&](?:signature|token|access_token|api_key|apikey)=)[^&#]*/gi;
+
+/** The URL as logged: every secret query value replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(secretQueryParameter, '$1[redacted]');
+}
+
+const secretKeys = [
+  'authorization', 'Authorization', 'cookie', 'apiKey', 'apiKeys', 'token', 'password', 'secret',
+  'jwtSecret', 'urlSecret', 'connectionParams', 'payload', 'databaseUrl',
+];
+
+/** pino `redact` paths: each secret key at the top of a line and up to two objects down. */
+export const redactedPaths: string[] = secretKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
+interface RequestLike {
+  method?: unknown;
+  url?: unknown;
+  originalUrl?: unknown;
+  remoteAddress?: unknown;
+  socket?: { remoteAddress?: unknown };
+}
+
+/** The `req` serializer: an allow-list, so headers (Authorization, cookies) are never logged. */
+export function loggedRequest(req: RequestLike): Record<string, unknown> {
+  const url = typeof req.originalUrl === 'string' ? req.originalUrl : typeof req.url === 'string' ? req.url : undefined;
+  const remoteAddress = req.remoteAddress ?? req.socket?.remoteAddress;
+  return {
+    method: req.method,
+    ...(url === undefined ? {} : { url: redactUrl(url) }),
+    ...(typeof remoteAddress === 'string' ? { remoteAddress } : {}),
+  };
+}
+
+/** The `res` serializer: the status only (response headers are not worth a line each). */
+export function loggedResponse(res: { statusCode?: unknown }): Record<string, unknown> {
+  return { statusCode: res.statusCode };
+}
