@@ -40,6 +40,7 @@ import { sendWebPage, webAssets } from './http/webPages.js';
 import { playgroundRoutes } from './http/playground.js';
 import { createAppMetrics } from './metrics/appMetrics.js';
 import { ObservedTaskStore } from './metrics/observedTaskStore.js';
+import { TaskStore } from './tasks/taskStore.js';
 
 export interface BuildOptions {
   /** Replace or add processors per task kind (benchmarks, tests). */
@@ -47,6 +48,11 @@ export interface BuildOptions {
   logger?: Logger;
   /** Extra database settings, e.g. a PGlite template to clone in tests. */
   database?: Partial<Omit<DatabaseConfig, 'databaseUrl' | 'dataDir'>>;
+  /**
+   * False builds the app without its metrics (no /metrics, nothing counted): only for the
+   * benchmark that measures what metrics and logging cost (bench/benchmarks/operatingCost.ts).
+   */
+  metrics?: boolean;
 }
 
 export interface App {
@@ -95,7 +101,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   let graphql: GraphQLEndpoint | null = null;
   let purger: Purger | null = null;
   let grpc: GrpcEndpoint | null = null;
-  const metrics = createAppMetrics({
+  const metrics = options.metrics === false ? null : createAppMetrics({
     token: config.metricsToken,
     logger,
     sources: { database: () => database, jobs: () => engine, webSocket: () => graphql?.webSocketUse() ?? null },
@@ -105,10 +111,10 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   http.set('etag', false);
   // First, so every response has its X-Request-Id (the probes' too; they are not logged).
   http.use(requestLogging(logger));
-  http.use(metrics.httpDuration);
+  if (metrics) http.use(metrics.httpDuration);
   http.use(noSniff);
   // Like the probes, before the Host check: Prometheus scrapes by pod IP.
-  http.use(metrics.endpoint);
+  if (metrics) http.use(metrics.endpoint);
   // Probes before the Host check: a kubelet sends the pod's IP as Host, and they change nothing.
   http.use(probesRouter({
     isStarted: () => api !== null && accepting,
@@ -141,7 +147,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       engine = await PgBossEngine.open(database, {
         ...config.jobs, instanceName: `longrun ${role}`, poolSize: config.workerConcurrency + 3,
       }, logger);
-      const store = new ObservedTaskStore(database.prisma, engine, metrics.tasks);
+      const store = metrics ? new ObservedTaskStore(database.prisma, engine, metrics.tasks) : new TaskStore(database.prisma, engine);
       const adopted = await store.enqueueUnqueued();
       if (adopted > 0) logger.info({ tasks: adopted }, 'queued tasks written before the job engine');
       const idempotency = new IdempotencyStore(database.prisma);
@@ -154,7 +160,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       events = new DatabaseEventBus(
         new BatchedReads((ids) => store.findMany(ids)),
         (error) => logger.warn({ err: error }, 'reading a changed task for its subscribers failed'),
-        metrics.onEventDelivered,
+        metrics?.onEventDelivered,
       );
       const opened = database;
       await events.attach((handlers) => (opened.pglite ? listenToPglite(opened.pglite, handlers) : listenToPostgres(opened.url ?? '', handlers, logger)));
@@ -175,7 +181,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           events,
           jobs: engine,
           processors: {
-            CREATE_VIDEO: createVideoProcessor(media, config.render, metrics.onRendered),
+            CREATE_VIDEO: createVideoProcessor(media, config.render, metrics?.onRendered),
             DELETE_VIDEO: createDeleteVideoProcessor(media, (id) => store.findVideo(id)),
             ...options.processors,
           },
@@ -199,7 +205,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           development: config.development,
           authenticator,
           maxSocketsPerCaller: config.quotas.sockets,
-          plugins: [metrics.graphqlPlugin],
+          plugins: metrics ? [metrics.graphqlPlugin] : [],
         });
         // A browser opening /graphql (or /playground) gets GraphiQL; everything else goes on.
         routes.use(playgroundRoutes(graphqlPath));

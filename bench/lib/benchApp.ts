@@ -10,7 +10,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import type { EventBus } from '../../src/events/eventBus.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import type { Processors } from '../../src/tasks/processor.js';
 import type { TaskView } from '../../src/tasks/taskTypes.js';
 import { migratedPgliteTemplate } from '../../test/support/pgliteTemplate.js';
@@ -98,6 +98,10 @@ export async function startBenchApp(options: {
   databaseUrl?: string;
   /** Use this data directory (owned by the caller, left in place) instead of a temporary one. */
   dataDir?: string;
+  /** The app's logger; warnings and errors on stderr unless given. */
+  logger?: Logger;
+  /** False: the app without its metrics (see BuildOptions.metrics). */
+  metrics?: boolean;
 }): Promise<BenchApp> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'longrun-bench-'));
@@ -106,7 +110,8 @@ export async function startBenchApp(options: {
   const databaseUrl = options.db === 'postgres' ? options.databaseUrl ?? postgres?.url : undefined;
   const config = benchConfig(dataDir, { ...(databaseUrl ? { databaseUrl } : {}), ...options.config });
   const app = buildApp(config, {
-    logger: createLogger('warn'),
+    logger: options.logger ?? createLogger('warn'),
+    ...(options.metrics === false ? { metrics: false } : {}),
     ...(options.processors ? { processors: options.processors } : {}),
     ...(options.db === 'pglite' ? { database: { pgliteLoadDataDir: await migratedPgliteTemplate() } } : {}),
   });
