@@ -37,6 +37,7 @@ import { plainMediaLinks, SignedMediaLinks, type MediaLinks } from './videos/med
 import { FileSystemMediaStore } from './videos/mediaStore.js';
 import { createVideoProcessor } from './videos/videoProcessor.js';
 import { webAssets } from './http/webPages.js';
+import { openApiRoutes } from './openapi/routes.js';
 
 export interface BuildOptions {
   /** Replace or add processors per task kind (benchmarks, tests). */
@@ -185,6 +186,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
           maxSocketsPerCaller: config.quotas.sockets,
         });
         routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
+        // The OpenAPI document and its page describe the API: no credentials needed.
+        routes.use(openApiRoutes());
         // Every REST route below knows its caller (401 first when credentials are required).
         routes.use(authenticate(authenticator));
         routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));

@@ -23,7 +23,6 @@ function withRequestIds(items: Record<string, PathItem>): Record<string, PathIte
 
 export const openApiDocument: OpenApiDocument = {
   openapi: '3.1.0',
-  jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
   info: {
     title: 'longrun REST API',
     version: '0.1.0',
@@ -35,7 +34,6 @@ export const openApiDocument: OpenApiDocument = {
       '',
       'The same tasks are reachable over GraphQL (/graphql, with subscriptions) and gRPC.',
     ].join('\n'),
-    license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
   },
   // Relative: the document is served by the server it describes, whatever name it is reached by.
   servers: [{ url: '/', description: 'The server that serves this document.' }],
