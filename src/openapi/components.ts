@@ -78,9 +78,12 @@ function problemResponse(description: string, codes: readonly string[], headerNa
 
 export const responses: Record<string, Response> = {
   BadRequest: problemResponse(
-    'Bad input: a field or parameter (`errors` names each), JSON that does not parse, a body that does not decode or ends early, a path that is not valid percent-encoding.',
-    ['BAD_USER_INPUT', 'MALFORMED_JSON', 'MALFORMED_CONTENT_ENCODING', 'INCOMPLETE_BODY', 'MALFORMED_URL', 'BAD_REQUEST'],
+    'Bad input: a field or parameter (`errors` names each), JSON that does not parse, a body that does not decode or ends early, a path that is not valid percent-encoding, a request that is not valid HTTP/1.1.',
+    ['BAD_USER_INPUT', 'MALFORMED_JSON', 'MALFORMED_CONTENT_ENCODING', 'INCOMPLETE_BODY', 'MALFORMED_URL', 'MALFORMED_REQUEST', 'BAD_REQUEST'],
   ),
+  // Node's HTTP parser refuses these before any route (src/http/clientError.ts), on any path.
+  RequestTimeout: problemResponse('The request did not arrive in time; the connection closes.', ['REQUEST_TIMEOUT']),
+  HeadersTooLarge: problemResponse('The request headers are larger than 16 KB; the connection closes.', ['HEADERS_TOO_LARGE']),
   Unauthenticated: problemResponse('Credentials are required (API_KEYS, JWT_*) and were missing or wrong.', ['UNAUTHENTICATED'], ['WWW-Authenticate']),
   ForbiddenOrigin: problemResponse('A browser page of an origin that is not allowed (CORS_ORIGINS) may not change anything.', ['FORBIDDEN_ORIGIN']),
   NotFound: problemResponse('No such task or video for this caller (another caller\'s is answered the same).', ['NOT_FOUND']),

@@ -6,9 +6,16 @@ import type { Operation, PathItem, Reference, Response } from './types.js';
 
 const json = (schemaName: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schemaName}` } } });
 
+/** What Node's HTTP parser answers on any path, before routing (src/http/clientError.ts). */
+const parserRefusals: Record<string, Reference> = {
+  400: responseRef('BadRequest'),
+  408: responseRef('RequestTimeout'),
+  431: responseRef('HeadersTooLarge'),
+};
+
 /** What every API route can answer whatever it does: the Host check, the caller, readiness, the unexpected. */
 const everyApiResponse: Record<string, Reference> = {
-  400: responseRef('BadRequest'),
+  ...parserRefusals,
   401: responseRef('Unauthenticated'),
   421: responseRef('MisdirectedRequest'),
   500: responseRef('InternalError'),
@@ -156,8 +163,9 @@ function probe(path: 'healthz' | 'readyz'): Operation {
     tags: ['Probes'],
     security: [],
     responses: live
-      ? { 200: { description: '`{"status":"ok"}`', content: json('Probe') } }
+      ? { 200: { description: '`{"status":"ok"}`', content: json('Probe') }, ...parserRefusals }
       : {
+        ...parserRefusals,
         200: { description: '`{"status":"ready"}`', content: json('Probe') },
         503: {
           description: '`starting` (or stopping), or `unavailable` when the database does not answer within 750 ms.',
@@ -176,6 +184,7 @@ const openApiOperation: Operation = {
   security: [],
   responses: {
     200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } },
+    ...parserRefusals,
     421: responseRef('MisdirectedRequest'),
     503: responseRef('Unavailable'),
   },

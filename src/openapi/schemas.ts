@@ -131,7 +131,8 @@ const problem: JsonSchema = {
       examples: ['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAVAILABLE', 'UNAUTHENTICATED', 'RATE_LIMITED', 'QUOTA_EXCEEDED', 'MALFORMED_JSON',
         'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'METHOD_NOT_ALLOWED', 'MISDIRECTED_REQUEST', 'FORBIDDEN_ORIGIN', 'INTERNAL_SERVER_ERROR'],
     },
-    instance: { type: 'string', format: 'uri-reference', description: 'The request\'s path and query.' },
+    // As the client sent it: a path that is not valid percent-encoding (400 MALFORMED_URL) comes back as it was.
+    instance: { type: 'string', description: 'The request\'s path and query, as sent.' },
     errors: {
       type: 'array',
       description: 'With BAD_USER_INPUT: every field at fault.',
