@@ -16,7 +16,7 @@ import { videoRoutes } from '../src/rest/videoRoutes.js';
 import type { TaskService } from '../src/tasks/taskService.js';
 import type { MediaStore } from '../src/videos/mediaStore.js';
 import { launchChromium, openIsolatedPage } from './support/browser.js';
-import { request } from './support/http.js';
+import { postJson, request } from './support/http.js';
 import { OpenApiValidator } from './support/openapiValidator.js';
 import { startTestApp, type TestApp } from './support/testApp.js';
 
@@ -100,6 +100,34 @@ test('the conformance check reports an undocumented status, a missing required h
   expect(validator.check({ method: 'GET', url: `${base}?limit=2`, status: 200, header: headers(json), body: '{"items":[],"nextCursor":null}' })).toEqual([]);
   expect(validator.check({ method: 'PUT', url: base, status: 405, header: headers({ allow: 'GET, HEAD' }), body: null })[0]?.problem).toMatch(/Allow/);
   expect(validator.check({ method: 'GET', url: `${testApp.url}/videos/x/y/z`, status: 200, header: headers(json), body: '{}' })[0]?.problem).toMatch(/not in the OpenAPI document/);
+});
+
+test('the media answers the document promises: 200 with ETag, HEAD, 206, 304, 412 and 416 (each checked by the conformance check too)', async () => {
+  const created = await postJson(testApp.url, '/videos/tasks', { title: 'OpenAPI media', plot: 'One second', durationSeconds: 1 });
+  expect(created.status).toBe(202);
+  const done = await request(testApp.url, `${String(created.headers.get('content-location'))}?wait=30`);
+  expect(done.status).toBe(303);
+  const video = await request(testApp.url, String(done.headers.get('location')));
+  const content = `${testApp.url}${String(video.body.contentUrl)}`;
+
+  const whole = await fetch(content);
+  expect(whole.status).toBe(200);
+  const etag = whole.headers.get('etag');
+  expect(etag).toBeTruthy();
+  const size = (await whole.arrayBuffer()).byteLength;
+  expect((await fetch(content, { method: 'HEAD' })).status).toBe(200);
+  const part = await fetch(content, { headers: { range: 'bytes=0-99' } });
+  expect(part.status).toBe(206);
+  expect(part.headers.get('content-range')).toBe(`bytes 0-99/${size}`);
+  await part.arrayBuffer();
+  expect((await fetch(content, { headers: { 'if-none-match': String(etag) } })).status).toBe(304);
+  const precondition = await fetch(content, { headers: { 'if-match': '"another"' } });
+  expect(precondition.status).toBe(412);
+  expect(precondition.headers.get('content-type')).toContain('application/problem+json');
+  const outside = await fetch(content, { headers: { range: `bytes=${size + 10}-` } });
+  expect(outside.status).toBe(416);
+  expect(outside.headers.get('content-range')).toBe(`bytes */${size}`);
+  expect((await fetch(`${testApp.url}${String(video.body.posterUrl)}`)).headers.get('content-type')).toBe('image/jpeg');
 });
 
 test('/docs shows the operations in a real browser, with nothing fetched from another host', async () => {
