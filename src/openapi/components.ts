@@ -23,8 +23,8 @@ export const headers: Record<string, Header> = {
     required: true,
     schema: { type: 'string' },
   },
-  ETag: { description: 'Validator of the media file, for If-None-Match and If-Range.', schema: { type: 'string' } },
-  'Last-Modified': { description: 'When the media file was written.', schema: { type: 'string' } },
+  // Media files carry no ETag (the app turns ETags off): Last-Modified is their validator.
+  'Last-Modified': { description: 'When the media file was written: the validator for If-Modified-Since, If-Unmodified-Since and If-Range.', schema: { type: 'string' } },
   'Cache-Control': { description: 'Media files never change: `public, max-age=3600, immutable`.', schema: { type: 'string' } },
   'Accept-Ranges': { description: '`bytes`: Range requests are answered 206.', schema: { type: 'string' } },
   'Content-Range': { description: '`bytes first-last/size` (206) or `bytes */size` (416).', required: true, schema: { type: 'string' } },
@@ -56,10 +56,9 @@ export const parameters: Record<string, Parameter> = {
     schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
   },
   Range: { name: 'Range', in: 'header', description: 'One byte range (`bytes=0-1023`): answered 206 with Content-Range.', schema: { type: 'string' } },
-  'If-None-Match': { name: 'If-None-Match', in: 'header', description: 'The ETag the client holds: 304 when it still matches.', schema: { type: 'string' } },
   'If-Modified-Since': { name: 'If-Modified-Since', in: 'header', description: 'The Last-Modified the client holds: 304 when the file is not newer.', schema: { type: 'string' } },
-  'If-Match': { name: 'If-Match', in: 'header', description: 'Serve only if the ETag matches, else 412.', schema: { type: 'string' } },
-  'If-Range': { name: 'If-Range', in: 'header', description: 'Honour Range only if this ETag or date still matches; else the whole file (200).', schema: { type: 'string' } },
+  'If-Unmodified-Since': { name: 'If-Unmodified-Since', in: 'header', description: 'Serve only if the file is not newer than this date, else 412.', schema: { type: 'string' } },
+  'If-Range': { name: 'If-Range', in: 'header', description: 'Honour Range only if the file\'s Last-Modified is this date; else the whole file (200).', schema: { type: 'string' } },
   expires: {
     name: 'expires', in: 'query',
     description: 'A signed media link\'s expiry (Unix seconds). Signed links come in `contentUrl`/`posterUrl` when authentication is on; a tampered or expired link is 404.',

@@ -127,7 +127,7 @@ function taskOperations(prefix: string): { read: Operation; remove: Operation; c
 function mediaOperation(asset: 'content' | 'poster'): Operation {
   const type = asset === 'content' ? 'video/mp4' : 'image/jpeg';
   const fileHeaders = {
-    ETag: headerRef('ETag'), 'Last-Modified': headerRef('Last-Modified'), 'Cache-Control': headerRef('Cache-Control'), 'Accept-Ranges': headerRef('Accept-Ranges'),
+    'Last-Modified': headerRef('Last-Modified'), 'Cache-Control': headerRef('Cache-Control'), 'Accept-Ranges': headerRef('Accept-Ranges'),
   };
   const file = { [type]: { schema: { type: 'string' as const, contentMediaType: type } } };
   return {
@@ -136,15 +136,15 @@ function mediaOperation(asset: 'content' | 'poster'): Operation {
     description: 'With the owner\'s credentials, or without any through a signed link (`expires`, `signature`: the video\'s contentUrl/posterUrl).',
     tags: ['Videos'],
     security: [{ bearerAuth: [] }, { signedLink: [] }, {}],
-    parameters: [videoIdParameter, parameterRef('expires'), parameterRef('signature'), parameterRef('Range'), parameterRef('If-None-Match'),
-      parameterRef('If-Modified-Since'), parameterRef('If-Match'), parameterRef('If-Range')],
+    parameters: [videoIdParameter, parameterRef('expires'), parameterRef('signature'), parameterRef('Range'),
+      parameterRef('If-Modified-Since'), parameterRef('If-Unmodified-Since'), parameterRef('If-Range')],
     responses: {
       200: { description: `The whole ${type} file.`, headers: fileHeaders, content: file },
       206: { description: 'The requested byte range.', headers: { ...fileHeaders, 'Content-Range': headerRef('Content-Range') }, content: file },
-      304: { description: 'Not modified: the client\'s copy (If-None-Match, If-Modified-Since) is current.', headers: { ETag: headerRef('ETag') } },
+      304: { description: 'Not modified: the client\'s copy (If-Modified-Since) is current.', headers: { 'Last-Modified': headerRef('Last-Modified') } },
       ...everyApiResponse,
       404: responseRef('NotFound'),
-      412: { description: 'If-Match or If-Unmodified-Since failed.', content: { [problemMediaType]: { schema: { $ref: '#/components/schemas/Problem' } } } },
+      412: { description: 'The file changed since If-Unmodified-Since.', content: { [problemMediaType]: { schema: { $ref: '#/components/schemas/Problem' } } } },
       416: {
         description: 'The Range is outside the file.',
         headers: { 'Content-Range': headerRef('Content-Range') },
