@@ -11,6 +11,8 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  // Every REST response a test sees is checked against the OpenAPI document (src/openapi).
+  setupFilesAfterEnv: ['<rootDir>/test/support/openapiConformance.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

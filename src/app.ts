@@ -41,6 +41,7 @@ import { playgroundRoutes } from './http/playground.js';
 import { createAppMetrics } from './metrics/appMetrics.js';
 import { ObservedTaskStore } from './metrics/observedTaskStore.js';
 import { TaskStore } from './tasks/taskStore.js';
+import { openApiRoutes } from './openapi/routes.js';
 
 export interface BuildOptions {
   /** Replace or add processors per task kind (benchmarks, tests). */
@@ -210,6 +211,8 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
         // A browser opening /graphql (or /playground) gets GraphiQL; everything else goes on.
         routes.use(playgroundRoutes(graphqlPath));
         routes.use(graphqlPath, express.json({ limit: config.maxRequestBytes }), graphql.middleware);
+        // The OpenAPI document and its page describe the API: no credentials needed.
+        routes.use(openApiRoutes());
         // Every REST route below knows its caller (401 first when credentials are required).
         routes.use(authenticate(authenticator));
         routes.use(taskRoutes(tasks, { maxBodyBytes: config.maxRequestBytes }));

@@ -6,7 +6,7 @@ import {
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { requestLogger } from '../logging/requestLogging.js';
-import { fieldErrors, HttpProblem, sendProblem, type Problem } from './problem.js';
+import { fieldErrors, HttpProblem, restExtensions, sendProblem, type Problem } from './problem.js';
 
 const statusOf: Record<AppError['code'], number> = {
   BAD_USER_INPUT: 400,
@@ -105,8 +105,8 @@ export function restErrorHandler(logger: Logger, options: { maxBodyBytes: number
         code: error.code,
         detail: error.message,
         ...(error instanceof ValidationError ? { errors: fieldErrors(error.fields) } : {}),
-        ...(error instanceof ConflictError || error instanceof QuotaExceededError ? { extra: error.details } : {}),
-        ...(error instanceof RateLimitedError ? { extra: { ...error.details, retryAfterSeconds: error.retryAfterSeconds } } : {}),
+        ...(error instanceof ConflictError || error instanceof QuotaExceededError ? { extra: restExtensions(error.details) } : {}),
+        ...(error instanceof RateLimitedError ? { extra: restExtensions({ ...error.details, retryAfterSeconds: error.retryAfterSeconds }) } : {}),
       }, req.originalUrl);
     }
     if (error instanceof HttpProblem) {

@@ -16,13 +16,15 @@ export interface Problem {
 /** The problem document as JSON text. */
 export function problemJson(problem: Problem, instance?: string): string {
   const { status, code, detail, errors, extra } = problem;
+  // Extension members first: none may replace a member RFC 9457 defines (a task's `status`
+  // among a conflict's details once replaced the HTTP status; see restExtensions).
   return JSON.stringify({
+    ...extra,
     type: 'about:blank',
     title: STATUS_CODES[status] ?? 'Error',
     status,
     detail,
     code,
-    ...extra,
     ...(instance ? { instance } : {}),
     ...(errors ? { errors } : {}),
   });
@@ -30,6 +32,19 @@ export function problemJson(problem: Problem, instance?: string): string {
 
 export function sendProblem(res: Response, problem: Problem, instance?: string): void {
   res.status(problem.status).type('application/problem+json').send(problemJson(problem, instance));
+}
+
+/**
+ * A service error's details as problem extension members. A detail named like a member RFC 9457
+ * defines is renamed: a conflict's task `status` ("RUNNING") becomes `taskStatus`, so `status`
+ * stays the HTTP status number.
+ */
+export function restExtensions(details: Record<string, unknown>): Record<string, unknown> {
+  const reserved = new Set(['type', 'title', 'status', 'detail', 'instance', 'code', 'errors']);
+  return Object.fromEntries(Object.entries(details).map(([name, value]) => [
+    reserved.has(name) ? `task${name[0]!.toUpperCase()}${name.slice(1)}` : name,
+    value,
+  ]));
 }
 
 export function fieldErrors(fields: FieldError[]): (FieldError & { pointer?: string })[] {

@@ -1,6 +1,7 @@
 // HTTP without fetch's safety rails: any Host or Origin header, malformed paths and bodies.
 import http from 'node:http';
 import net from 'node:net';
+import { reportRawResponse } from './responseObservers.js';
 
 export interface RawResponse {
   status: number;
@@ -33,6 +34,7 @@ export function send(baseUrl: string, options: { method?: string; path: string; 
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
+        reportRawResponse({ method: options.method ?? 'GET', url: baseUrl.replace(/\/$/, '') + options.path, status: res.statusCode ?? 0, headers: res.headers, text });
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parseBody(text) });
       });
       res.on('error', reject);
