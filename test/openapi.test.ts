@@ -1,8 +1,6 @@
 // The OpenAPI document: served, valid OpenAPI 3.1, naming every route the routers declare, its
 // page usable offline in a real browser; and the conformance check itself catches a response
 // that departs from it (every other REST test file runs under that check, see jest.config.js).
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Router } from 'express';
 import type { Browser } from 'playwright-core';
@@ -15,7 +13,7 @@ import { taskRoutes } from '../src/rest/taskRoutes.js';
 import { videoRoutes } from '../src/rest/videoRoutes.js';
 import type { TaskService } from '../src/tasks/taskService.js';
 import type { MediaStore } from '../src/videos/mediaStore.js';
-import { launchChromium, openIsolatedPage } from './support/browser.js';
+import { launchChromium, openIsolatedPage, saveScreenshot } from './support/browser.js';
 import { postJson, request } from './support/http.js';
 import { send } from './support/rawHttp.js';
 import { OpenApiValidator } from './support/openapiValidator.js';
@@ -144,10 +142,7 @@ test('/docs shows the operations in a real browser, with nothing fetched from an
     await page.getByText('Start rendering a video').first().waitFor({ timeout: 30_000 });
     await page.getByText('Poll a task').first().waitFor({ timeout: 30_000 });
     await expect(page.title()).resolves.toBe('longrun REST API');
-    const screenshot = path.resolve('docs/screenshots/api-docs.png');
-    await fs.mkdir(path.dirname(screenshot), { recursive: true });
-    await page.screenshot({ path: screenshot });
-    expect((await fs.stat(screenshot)).size).toBeLessThan(300 * 1024);
+    expect(await saveScreenshot(page, 'api-docs')).toBeLessThan(300 * 1024);
     expect(foreignRequests).toEqual([]);
     expect(pageErrors).toEqual([]);
   } finally {
