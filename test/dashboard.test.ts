@@ -181,6 +181,19 @@ describe('with scripted tasks', () => {
     await row.waitFor({ state: 'detached', ...waitLong });
   }, pageTestTimeoutMs);
 
+  test('a task deleted elsewhere: its Delete button takes the row off with a notice instead of failing for ever', async () => {
+    const finished = await createOverRest(server.url, 'instant, deleted elsewhere');
+    const { page } = await openDashboard(server);
+    const row = taskRow(page, finished);
+    await row.locator('.status', { hasText: 'Succeeded' }).waitFor(waitLong);
+    const removed = await request(server.url, `/videos/tasks/${finished}`, { method: 'DELETE' });
+    expect(removed.status).toBe(204);
+
+    await row.getByRole('button', { name: /^Delete task/ }).click();
+    await row.waitFor({ state: 'detached', ...waitLong });
+    await page.getByRole('alert').filter({ hasText: 'no longer exists' }).waitFor(waitLong);
+  }, pageTestTimeoutMs);
+
   test('after the socket drops and comes back, missed changes arrive once and later events still arrive', async () => {
     const opened = await openIsolatedPage(browser, server.url);
     pages.push(opened);
