@@ -230,6 +230,40 @@ describe('with scripted tasks', () => {
     expect(new Set(shown).size).toBe(shown.length);
     expect(cutter.foreignSockets).toEqual([]);
   }, pageTestTimeoutMs);
+
+  test('a task beyond the first page, changed while the socket was down, is caught up by its resume (afterVersion) once', async () => {
+    const opened = await openIsolatedPage(browser, server.url);
+    pages.push(opened);
+    const { page, context } = opened;
+    const cutter = await SocketCutter.install(context, server.url);
+    // Older than a whole first page: after the reconnect the page re-reads the first page, which
+    // does not hold it, and tasksUpdated does not replay; only taskUpdated(afterVersion) brings it.
+    const older = await createOverRest(server.url, 'sleep:120000');
+    for (let index = 0; index < 10; index += 1) await createOverRest(server.url, `instant newer ${index}`);
+    await page.goto(`${server.url}/`);
+    const status = page.locator('.connection');
+    await status.filter({ hasText: 'Live' }).waitFor(waitLong);
+    await page.getByRole('button', { name: 'Show older tasks' }).click();
+    await taskRow(page, older).locator('.status', { hasText: 'Running' }).waitFor(waitLong);
+
+    await cutter.cut();
+    await status.filter({ hasText: 'Reconnecting' }).waitFor(waitLong);
+    expect((await postJson(server.url, `/videos/tasks/${older}/cancel`, {})).status).toBe(200);
+    cutter.reconnect();
+    await status.filter({ hasText: 'Live' }).waitFor(waitLong);
+    await taskRow(page, older).locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
+    const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    expect(new Set(shown).size).toBe(shown.length);
+  }, pageTestTimeoutMs);
+
+  test('a failed task shows its status and its error', async () => {
+    const failed = await createOverRest(server.url, 'permanent');
+    const { page } = await openDashboard(server);
+    const row = taskRow(page, failed);
+    await row.locator('.status', { hasText: 'Failed' }).waitFor(waitLong);
+    expect(await row.locator('.task-error').innerText()).toContain('BAD_PLOT: The plot cannot be rendered.');
+    expect(await row.getByRole('button', { name: /^Cancel/ }).count()).toBe(0);
+  }, pageTestTimeoutMs);
 });
 
 describe('with API keys', () => {
