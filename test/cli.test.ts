@@ -198,6 +198,17 @@ test('cancel stops a running task (exit 0, CANCELLED) and a watch of it exits wi
   expect(again.stderr).toContain('409 Conflict (CONFLICT)');
 }, 120_000);
 
+test('a reader that closes stdout early (| head -1) stops the watch quietly with 141, no stack trace', async () => {
+  const created = await cli(onScripted('--json', 'create', '--title', 'sleep:120000', '--plot', 'p'), withKey);
+  const taskId = (JSON.parse(created.stdout) as { id: string }).id;
+  const watching = startCli(onScripted('--json', 'watch', taskId), withKey);
+  await waitFor('the first JSON line', async () => (watching.stdout().includes('\n') ? true : null), 60_000);
+  watching.child.stdout!.destroy(); // the reader is gone: the next line is written into a closed pipe
+  expect((await cli(onScripted('cancel', taskId), withKey)).code).toBe(0);
+  expect(await watching.exited).toBe(141);
+  expect(watching.stderr()).not.toMatch(/EPIPE|\n\s+at /);
+}, 120_000);
+
 test('authentication: LONGRUN_API_KEY and --api-key are sent; without a key the server\'s UNAUTHENTICATED message, exit 4', async () => {
   const withEnv = await cli(onScripted('list', '--limit', '1'), withKey);
   expect(withEnv.code).toBe(0);

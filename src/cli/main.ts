@@ -19,7 +19,21 @@ function report(error: unknown): ExitCodeValue {
   return ExitCode.failed;
 }
 
+/**
+ * A reader that stops early (`longrun watch … --json | head -1`) closes the pipe, and the next
+ * write fails with EPIPE, an 'error' event that would otherwise end the process with a stack
+ * trace. Stop quietly instead; the code is not 0, since what was asked (a watch to its end) did
+ * not happen here. The task itself goes on.
+ */
+function stopWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(ExitCode.outputClosed);
+  });
+}
+
 export async function main(argv: string[]): Promise<ExitCodeValue> {
+  stopWhenStdoutCloses();
   let exitCode: ExitCodeValue = ExitCode.ok;
   const program = buildProgram({ stdout: process.stdout, stderr: process.stderr }, (code) => (exitCode = code));
   try {
