@@ -16,6 +16,18 @@ import { startTestApp, type TestApp } from './support/testApp.js';
 let browser: Browser;
 const pages: IsolatedPage[] = [];
 
+/** A fresh page whose sockets the test can cut, not yet navigated (the cutter must be in place first). */
+async function openCuttablePage(server: TestApp): Promise<IsolatedPage & { cutter: SocketCutter }> {
+  const opened = await openIsolatedPage(browser, server.url);
+  pages.push(opened);
+  return { ...opened, cutter: await SocketCutter.install(opened.context, server.url) };
+}
+
+/** The ids of the rows shown, in order. */
+function listedTaskIds(page: IsolatedPage['page']): Promise<(string | null)[]> {
+  return page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+}
+
 async function openDashboard(server: TestApp): Promise<IsolatedPage> {
   const opened = await openIsolatedPage(browser, server.url);
   pages.push(opened);
@@ -163,7 +175,7 @@ describe('with scripted tasks', () => {
     await page.keyboard.press('Enter');
     await taskRow(page, ids[0] ?? '').waitFor(waitLong);
     await older.waitFor({ state: 'detached', ...waitLong });
-    const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    const shown = await listedTaskIds(page);
     expect(new Set(shown).size).toBe(shown.length);
     for (const id of ids) expect(shown).toContain(id);
   }, pageTestTimeoutMs);
@@ -195,10 +207,7 @@ describe('with scripted tasks', () => {
   }, pageTestTimeoutMs);
 
   test('after the socket drops and comes back, missed changes arrive once and later events still arrive', async () => {
-    const opened = await openIsolatedPage(browser, server.url);
-    pages.push(opened);
-    const { page, context } = opened;
-    const cutter = await SocketCutter.install(context, server.url);
+    const { page, cutter } = await openCuttablePage(server);
     const running = await createOverRest(server.url, 'sleep:120000');
     await page.goto(`${server.url}/`);
     const status = page.locator('.connection');
@@ -226,16 +235,13 @@ describe('with scripted tasks', () => {
     await taskRow(page, createdWhileOffline).locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
     await postJson(server.url, `/videos/tasks/${createdAfter}/cancel`, {});
     await taskRow(page, createdAfter).locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
-    const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    const shown = await listedTaskIds(page);
     expect(new Set(shown).size).toBe(shown.length);
     expect(cutter.foreignSockets).toEqual([]);
   }, pageTestTimeoutMs);
 
   test('a task beyond the first page, changed while the socket was down, is caught up by its resume (afterVersion) once', async () => {
-    const opened = await openIsolatedPage(browser, server.url);
-    pages.push(opened);
-    const { page, context } = opened;
-    const cutter = await SocketCutter.install(context, server.url);
+    const { page, cutter } = await openCuttablePage(server);
     // Older than a whole first page: after the reconnect the page re-reads the first page, which
     // does not hold it, and tasksUpdated does not replay; only taskUpdated(afterVersion) brings it.
     const older = await createOverRest(server.url, 'sleep:120000');
@@ -252,7 +258,7 @@ describe('with scripted tasks', () => {
     cutter.reconnect();
     await status.filter({ hasText: 'Live' }).waitFor(waitLong);
     await taskRow(page, older).locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
-    const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    const shown = await listedTaskIds(page);
     expect(new Set(shown).size).toBe(shown.length);
   }, pageTestTimeoutMs);
 
