@@ -136,6 +136,23 @@ describe('with real renders', () => {
     await page.locator(`li.task[data-task-id="${created.body.id as string}"]:is([data-status="CANCELLED"], [data-status="SUCCEEDED"])`).waitFor(waitLong);
   }, pageTestTimeoutMs);
 
+  test('a title made of markup is shown as text: no element, no script, no dialog', async () => {
+    const hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>"\'&';
+    const id = await createOverRest(server.url, hostile);
+    const { page } = await openDashboard(server);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const row = taskRow(page, id);
+    await row.locator('.status', { hasText: 'Succeeded' }).waitFor(waitLong);
+    expect(await row.locator('h3').textContent()).toBe(`Video: ${hostile}`);
+    expect(await row.locator('img, script').count()).toBe(0);
+    expect(await row.locator('video').getAttribute('aria-label')).toBe(`Video: ${hostile}`);
+    expect(dialogs).toEqual([]);
+  }, pageTestTimeoutMs);
+
   test('a finished video is deleted by its button, after a confirmation, through a deletion task', async () => {
     const taskId = await createOverRest(server.url, 'Short movie');
     const done = await request(server.url, `/videos/tasks/${taskId}?wait=30`);
