@@ -147,6 +147,17 @@ test('get -o writes the MP4 the server serves, refuses to overwrite without --fo
   expect(fs.existsSync(path.join(workDir, 'none.mp4'))).toBe(false);
 }, 120_000);
 
+test('a title with terminal escapes is printed with them shown, not obeyed; --json keeps the title as it is', async () => {
+  const title = 'Evil \u001b[2J\u001b]0;pwned\u0007 movie';
+  const run = await cli(onRender('create', '--title', title, '--plot', 'p', '--duration', '1', '--watch'));
+  expect(run.code).toBe(0);
+  expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/); // nothing but newlines
+  expect(run.stdout).toContain('"Evil \\u001b[2J\\u001b]0;pwned\\u0007 movie"');
+  const taskId = /^created task (\S+)$/m.exec(run.stdout)?.[1] ?? '';
+  const json = await cli(onRender('--json', 'watch', taskId));
+  expect((JSON.parse(json.stdout.trim().split('\n').at(-1) ?? '') as { video: { title: string } }).video.title).toBe(title);
+}, 120_000);
+
 test('a task that fails permanently: exit 1 with its error code and message on stderr', async () => {
   const run = await cli(onScripted('create', '--title', 'permanent', '--plot', 'p', '--watch'), withKey);
   expect(run.code).toBe(1);
