@@ -147,6 +147,17 @@ test('get -o writes the MP4 the server serves, refuses to overwrite without --fo
   expect(fs.existsSync(path.join(workDir, 'none.mp4'))).toBe(false);
 }, 120_000);
 
+test('a title with terminal escapes is printed with them shown, not obeyed; --json keeps the title as it is', async () => {
+  const title = 'Evil \u001b[2J\u001b]0;pwned\u0007 movie';
+  const run = await cli(onRender('create', '--title', title, '--plot', 'p', '--duration', '1', '--watch'));
+  expect(run.code).toBe(0);
+  expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/); // nothing but newlines
+  expect(run.stdout).toContain('"Evil \\u001b[2J\\u001b]0;pwned\\u0007 movie"');
+  const taskId = /^created task (\S+)$/m.exec(run.stdout)?.[1] ?? '';
+  const json = await cli(onRender('--json', 'watch', taskId));
+  expect((JSON.parse(json.stdout.trim().split('\n').at(-1) ?? '') as { video: { title: string } }).video.title).toBe(title);
+}, 120_000);
+
 test('a task that fails permanently: exit 1 with its error code and message on stderr', async () => {
   const run = await cli(onScripted('create', '--title', 'permanent', '--plot', 'p', '--watch'), withKey);
   expect(run.code).toBe(1);
@@ -196,6 +207,17 @@ test('cancel stops a running task (exit 0, CANCELLED) and a watch of it exits wi
   const again = await cli(onScripted('cancel', taskId), withKey);
   expect(again.code).toBe(4);
   expect(again.stderr).toContain('409 Conflict (CONFLICT)');
+}, 120_000);
+
+test('a reader that closes stdout early (| head -1) stops the watch quietly with 141, no stack trace', async () => {
+  const created = await cli(onScripted('--json', 'create', '--title', 'sleep:120000', '--plot', 'p'), withKey);
+  const taskId = (JSON.parse(created.stdout) as { id: string }).id;
+  const watching = startCli(onScripted('--json', 'watch', taskId), withKey);
+  await waitFor('the first JSON line', async () => (watching.stdout().includes('\n') ? true : null), 60_000);
+  watching.child.stdout!.destroy(); // the reader is gone: the next line is written into a closed pipe
+  expect((await cli(onScripted('cancel', taskId), withKey)).code).toBe(0);
+  expect(await watching.exited).toBe(141);
+  expect(watching.stderr()).not.toMatch(/EPIPE|\n\s+at /);
 }, 120_000);
 
 test('authentication: LONGRUN_API_KEY and --api-key are sent; without a key the server\'s UNAUTHENTICATED message, exit 4', async () => {

@@ -16,6 +16,18 @@ import { startTestApp, type TestApp } from './support/testApp.js';
 let browser: Browser;
 const pages: IsolatedPage[] = [];
 
+/** A fresh page whose sockets the test can cut, not yet navigated (the cutter must be in place first). */
+async function openCuttablePage(server: TestApp): Promise<IsolatedPage & { cutter: SocketCutter }> {
+  const opened = await openIsolatedPage(browser, server.url);
+  pages.push(opened);
+  return { ...opened, cutter: await SocketCutter.install(opened.context, server.url) };
+}
+
+/** The ids of the rows shown, in order. */
+function listedTaskIds(page: IsolatedPage['page']): Promise<(string | null)[]> {
+  return page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+}
+
 async function openDashboard(server: TestApp): Promise<IsolatedPage> {
   const opened = await openIsolatedPage(browser, server.url);
   pages.push(opened);
@@ -124,6 +136,23 @@ describe('with real renders', () => {
     await page.locator(`li.task[data-task-id="${created.body.id as string}"]:is([data-status="CANCELLED"], [data-status="SUCCEEDED"])`).waitFor(waitLong);
   }, pageTestTimeoutMs);
 
+  test('a title made of markup is shown as text: no element, no script, no dialog', async () => {
+    const hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>"\'&';
+    const id = await createOverRest(server.url, hostile);
+    const { page } = await openDashboard(server);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const row = taskRow(page, id);
+    await row.locator('.status', { hasText: 'Succeeded' }).waitFor(waitLong);
+    expect(await row.locator('h3').textContent()).toBe(`Video: ${hostile}`);
+    expect(await row.locator('img, script').count()).toBe(0);
+    expect(await row.locator('video').getAttribute('aria-label')).toBe(`Video: ${hostile}`);
+    expect(dialogs).toEqual([]);
+  }, pageTestTimeoutMs);
+
   test('a finished video is deleted by its button, after a confirmation, through a deletion task', async () => {
     const taskId = await createOverRest(server.url, 'Short movie');
     const done = await request(server.url, `/videos/tasks/${taskId}?wait=30`);
@@ -163,7 +192,7 @@ describe('with scripted tasks', () => {
     await page.keyboard.press('Enter');
     await taskRow(page, ids[0] ?? '').waitFor(waitLong);
     await older.waitFor({ state: 'detached', ...waitLong });
-    const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    const shown = await listedTaskIds(page);
     expect(new Set(shown).size).toBe(shown.length);
     for (const id of ids) expect(shown).toContain(id);
   }, pageTestTimeoutMs);
@@ -181,11 +210,21 @@ describe('with scripted tasks', () => {
     await row.waitFor({ state: 'detached', ...waitLong });
   }, pageTestTimeoutMs);
 
+  test('a task deleted elsewhere: its Delete button takes the row off with a notice instead of failing for ever', async () => {
+    const finished = await createOverRest(server.url, 'instant, deleted elsewhere');
+    const { page } = await openDashboard(server);
+    const row = taskRow(page, finished);
+    await row.locator('.status', { hasText: 'Succeeded' }).waitFor(waitLong);
+    const removed = await request(server.url, `/videos/tasks/${finished}`, { method: 'DELETE' });
+    expect(removed.status).toBe(204);
+
+    await row.getByRole('button', { name: /^Delete task/ }).click();
+    await row.waitFor({ state: 'detached', ...waitLong });
+    await page.getByRole('alert').filter({ hasText: 'no longer exists' }).waitFor(waitLong);
+  }, pageTestTimeoutMs);
+
   test('after the socket drops and comes back, missed changes arrive once and later events still arrive', async () => {
-    const opened = await openIsolatedPage(browser, server.url);
-    pages.push(opened);
-    const { page, context } = opened;
-    const cutter = await SocketCutter.install(context, server.url);
+    const { page, cutter } = await openCuttablePage(server);
     const running = await createOverRest(server.url, 'sleep:120000');
     await page.goto(`${server.url}/`);
     const status = page.locator('.connection');
@@ -213,9 +252,40 @@ describe('with scripted tasks', () => {
     await taskRow(page, createdWhileOffline).locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
     await postJson(server.url, `/videos/tasks/${createdAfter}/cancel`, {});
     await taskRow(page, createdAfter).locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
-    const shown = await page.locator('li.task').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    const shown = await listedTaskIds(page);
     expect(new Set(shown).size).toBe(shown.length);
     expect(cutter.foreignSockets).toEqual([]);
+  }, pageTestTimeoutMs);
+
+  test('a task beyond the first page, changed while the socket was down, is caught up by its resume (afterVersion) once', async () => {
+    const { page, cutter } = await openCuttablePage(server);
+    // Older than a whole first page: after the reconnect the page re-reads the first page, which
+    // does not hold it, and tasksUpdated does not replay; only taskUpdated(afterVersion) brings it.
+    const older = await createOverRest(server.url, 'sleep:120000');
+    for (let index = 0; index < 10; index += 1) await createOverRest(server.url, `instant newer ${index}`);
+    await page.goto(`${server.url}/`);
+    const status = page.locator('.connection');
+    await status.filter({ hasText: 'Live' }).waitFor(waitLong);
+    await page.getByRole('button', { name: 'Show older tasks' }).click();
+    await taskRow(page, older).locator('.status', { hasText: 'Running' }).waitFor(waitLong);
+
+    await cutter.cut();
+    await status.filter({ hasText: 'Reconnecting' }).waitFor(waitLong);
+    expect((await postJson(server.url, `/videos/tasks/${older}/cancel`, {})).status).toBe(200);
+    cutter.reconnect();
+    await status.filter({ hasText: 'Live' }).waitFor(waitLong);
+    await taskRow(page, older).locator('.status', { hasText: 'Cancelled' }).waitFor(waitLong);
+    const shown = await listedTaskIds(page);
+    expect(new Set(shown).size).toBe(shown.length);
+  }, pageTestTimeoutMs);
+
+  test('a failed task shows its status and its error', async () => {
+    const failed = await createOverRest(server.url, 'permanent');
+    const { page } = await openDashboard(server);
+    const row = taskRow(page, failed);
+    await row.locator('.status', { hasText: 'Failed' }).waitFor(waitLong);
+    expect(await row.locator('.task-error').innerText()).toContain('BAD_PLOT: The plot cannot be rendered.');
+    expect(await row.getByRole('button', { name: /^Cancel/ }).count()).toBe(0);
   }, pageTestTimeoutMs);
 });
 

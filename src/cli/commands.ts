@@ -3,6 +3,7 @@
 import { downloadVideo } from './download.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exitCodes.js';
 import { describeCancelled, describeCreated, formatBytes, outcomeLines, taskTable } from './format.js';
+import { printable } from './printable.js';
 import { RestClient, type Connection, type CreateVideoInput, type TaskListQuery } from './restClient.js';
 import { chooseDisplay } from './taskDisplay.js';
 import { watchTask } from './taskWatcher.js';
@@ -57,7 +58,7 @@ export async function watch(context: CliContext, taskId: string): Promise<ExitCo
 export async function create(context: CliContext, input: CreateVideoInput, options: { watch: boolean; idempotencyKey?: string }): Promise<ExitCodeValue> {
   const { task, raw } = await new RestClient(context.connection).createVideoTask(input, options.idempotencyKey);
   if (options.watch) {
-    if (!context.json) context.stdout.write(`created task ${task.id}\n`);
+    if (!context.json) context.stdout.write(`created task ${printable(task.id)}\n`);
     return watch(context, task.id);
   }
   if (context.json) printJson(context, raw);
@@ -73,7 +74,7 @@ export async function list(context: CliContext, query: TaskListQuery): Promise<E
   }
   if (page.items.length === 0) context.stdout.write('no tasks\n');
   else for (const line of taskTable(page.items)) context.stdout.write(`${line}\n`);
-  if (page.nextCursor) context.stdout.write(`more: longrun list --cursor ${page.nextCursor}\n`);
+  if (page.nextCursor) context.stdout.write(`more: longrun list --cursor ${printable(page.nextCursor)}\n`);
   return ExitCode.ok;
 }
 

@@ -13,6 +13,8 @@ export const ExitCode = {
   unreachable: 5,
   /** Ctrl-C while watching: the task goes on without us. */
   interrupted: 130,
+  /** stdout was closed by its reader (`| head -1`): 128 + SIGPIPE, as a shell reports a pipe's writer killed by it. */
+  outputClosed: 141,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,6 +1,7 @@
 // Human-readable text for tasks, videos and lists.
 import type { RestTask, TaskSnapshot } from './taskTypes.js';
 import { videoIdOf } from './taskTypes.js';
+import { printable } from './printable.js';
 
 export function percent(progress: number): string {
   return `${Math.round(progress * 100)}%`;
@@ -20,6 +21,10 @@ export function formatBytes(bytes: number): string {
 
 /** The closing lines of a watch: what became of the task. */
 export function outcomeLines(task: TaskSnapshot): string[] {
+  return rawOutcomeLines(task).map(printable);
+}
+
+function rawOutcomeLines(task: TaskSnapshot): string[] {
   const attempts = `${task.attempts} attempt${task.attempts === 1 ? '' : 's'}`;
   if (task.status === 'SUCCEEDED') {
     const lines = [`task ${task.id} SUCCEEDED after ${attempts}`];
@@ -37,17 +42,17 @@ export function outcomeLines(task: TaskSnapshot): string[] {
 /** One line per stage change when no bar is drawn. */
 export function stageLine(task: TaskSnapshot): string {
   const attempt = task.attempts > 1 ? ` (attempt ${task.attempts})` : '';
-  return `${task.status.toLowerCase().padEnd(9)} ${task.stage.padEnd(11)} ${percent(task.progress).padStart(4)}${attempt}`;
+  return printable(`${task.status.toLowerCase().padEnd(9)} ${task.stage.padEnd(11)} ${percent(task.progress).padStart(4)}${attempt}`);
 }
 
 export function describeCreated(task: RestTask): string {
-  return `created task ${task.id} (${task.stage}); follow it with: longrun watch ${task.id}`;
+  return printable(`created task ${task.id} (${task.stage}); follow it with: longrun watch ${task.id}`);
 }
 
 export function describeCancelled(task: RestTask): string {
-  return task.status === 'cancelled'
+  return printable(task.status === 'cancelled'
     ? `task ${task.id} cancelled`
-    : `task ${task.id}: cancel requested, still ${task.stage} (the server stops it shortly)`;
+    : `task ${task.id}: cancel requested, still ${task.stage} (the server stops it shortly)`);
 }
 
 /** The list as an aligned table, newest first as the server gives it. */
@@ -60,7 +65,7 @@ export function taskTable(tasks: RestTask[]): string[] {
     percent(task.progress),
     task.createdAt,
     task.error ? task.error.code : (videoIdOf(task) ?? ''),
-  ]);
+  ].map(printable));
   const header = ['ID', 'KIND', 'STATUS', 'STAGE', 'PROGRESS', 'CREATED', 'VIDEO / ERROR'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());

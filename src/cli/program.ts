@@ -53,6 +53,7 @@ Exit codes:
   4    the server refused the request (its problem: status, code, detail, fields)
   5    the server could not be reached, or the connection was lost
   130  Ctrl-C while watching (the task goes on)
+  141  stdout was closed by its reader (| head): the CLI stopped quietly
 `;
 
 export function buildProgram(io: ProgramIo, finish: (code: ExitCodeValue) => void): Command {

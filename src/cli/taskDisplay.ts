@@ -3,6 +3,7 @@
 import { SingleBar } from 'cli-progress';
 import { EtaEstimator, formatSeconds } from './eta.js';
 import { outcomeLines, stageLine } from './format.js';
+import { printable } from './printable.js';
 import type { TaskSnapshot } from './taskTypes.js';
 
 export interface TaskDisplay {
@@ -32,7 +33,7 @@ class BarDisplay implements TaskDisplay {
   }
 
   update(task: TaskSnapshot): void {
-    const payload = { stage: task.attempts > 1 ? `${task.stage} (attempt ${task.attempts})` : task.stage, timeLeft: formatSeconds(this.eta.secondsLeft(task.progress, task.attempts)) };
+    const payload = { stage: printable(task.attempts > 1 ? `${task.stage} (attempt ${task.attempts})` : task.stage), timeLeft: formatSeconds(this.eta.secondsLeft(task.progress, task.attempts)) };
     const value = Math.round(task.progress * 100);
     if (!this.started) {
       this.bar.start(100, value, payload);

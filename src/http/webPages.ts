@@ -25,9 +25,31 @@ export const pageSecurityPolicy = [
   "form-action 'self'",
 ].join('; ');
 
-/** Mount at /web: Vite's file names carry a content hash, so they are cached for good. */
+/**
+ * Mount at /web: Vite's file names carry a content hash, so they are cached for good. A page's
+ * index.html is not among them: served here it would lack the page's CSP and be cached for a
+ * year under a name that never changes, so it is only ever sent by sendWebPage. The policy goes
+ * on every asset too, for a browser that opens one as a document.
+ */
 export function webAssets(): RequestHandler {
-  return express.static(webDistDir, { index: false, immutable: true, maxAge: '365d', fallthrough: true });
+  const assets = express.static(webDistDir, {
+    index: false,
+    immutable: true,
+    maxAge: '365d',
+    fallthrough: true,
+    setHeaders: (res) => res.setHeader('Content-Security-Policy', pageSecurityPolicy),
+  });
+  return (req, res, next) => {
+    // Decoded as the static server will decode it, so /web/dashboard/index%2ehtml is no way round.
+    let file: string;
+    try {
+      file = decodeURIComponent(req.path);
+    } catch {
+      return next();
+    }
+    if (/\.html?$/i.test(file)) return next();
+    return assets(req, res, next);
+  };
 }
 
 /** Answers with web/dist/<page>/index.html, or 503 naming the build step when it was never built. */

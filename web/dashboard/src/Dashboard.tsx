@@ -40,25 +40,39 @@ export function Dashboard({ apiKey, onUnauthenticated, onSignOut }: DashboardPro
     if (changes.length > 0) setAnnouncement(changes.join(' '));
   }, [tasks, nameOf]);
 
-  const perform = useCallback(async (action: () => Promise<void>) => {
+  const perform = useCallback(async (action: () => Promise<void>, gone: () => void) => {
     try {
       await action();
       setNotice(null);
     } catch (error) {
       if (error instanceof GraphQLRequestError && error.unauthenticated) return onUnauthenticated();
+      // Deleted elsewhere (another tab, the CLI) or purged: no event says so, and the row would
+      // otherwise keep a button that fails the same way every time.
+      if (error instanceof GraphQLRequestError && error.code === 'NOT_FOUND') return gone();
       setNotice(error instanceof Error ? error.message : 'The action failed.');
     }
   }, [onUnauthenticated]);
+
+  const taskGone = useCallback((task: DashboardTask) => () => {
+    dispatch({ type: 'remove', id: task.id });
+    setNotice(`${nameOf(task)} no longer exists (deleted elsewhere); it was taken off the list.`);
+  }, [dispatch, nameOf]);
+
+  const videoGone = useCallback((task: DashboardTask) => () => {
+    const videoId = task.video?.id;
+    if (videoId) setDeletedVideos((deleted) => new Set(deleted).add(videoId));
+    setNotice(`The video of ${nameOf(task)} no longer exists (deleted elsewhere).`);
+  }, [nameOf]);
 
   const actions: TaskActions = useMemo(() => ({
     cancel: (task) => perform(async () => {
       const data = await graphqlRequest<{ cancelTask: DashboardTask }>(cancelTaskMutation, { id: task.id }, apiKey);
       dispatch({ type: 'apply', tasks: [data.cancelTask] });
-    }),
+    }, taskGone(task)),
     remove: (task) => perform(async () => {
       await graphqlRequest<{ removeTask: string }>(removeTaskMutation, { id: task.id }, apiKey);
       dispatch({ type: 'remove', id: task.id });
-    }),
+    }, taskGone(task)),
     deleteVideo: (task) => perform(async () => {
       const video = task.video;
       if (!video || !window.confirm(`Delete the video "${video.title}"? This cannot be undone.`)) return;
@@ -66,8 +80,8 @@ export function Dashboard({ apiKey, onUnauthenticated, onSignOut }: DashboardPro
       setTitles((known) => new Map(known).set(data.deleteVideoTask.id, video.title));
       setDeletedVideos((deleted) => new Set(deleted).add(video.id));
       dispatch({ type: 'apply', tasks: [data.deleteVideoTask] });
-    }),
-  }), [apiKey, dispatch, perform]);
+    }, videoGone(task)),
+  }), [apiKey, dispatch, perform, taskGone, videoGone]);
 
   const created = useCallback((task: DashboardTask, title: string) => {
     setTitles((known) => new Map(known).set(task.id, title));
