@@ -178,7 +178,7 @@ const codeOf = (body: GraphQLBody) => body.errors?.[0]?.extensions?.code;
 const closeCodeOf = (error: unknown) => (error as { code?: number } | undefined)?.code;
 
 const taskQuery = 'query($id: ID!) { task(id: $id) { id status } }';
-const waitQuery = 'query($id: ID!) { waitForTask(id: $id, timeoutSeconds: 2) { id status } }';
+const waitQuery = 'query($id: ID!) { waitForTask(id: $id, timeoutSeconds: 20) { id status } }';
 const cancelMutation = 'mutation($id: ID!) { cancelTask(id: $id) { id status } }';
 const removeMutation = 'mutation($id: ID!) { removeTask(id: $id) }';
 const taskUpdated = 'subscription($id: ID!) { taskUpdated(id: $id) { id status done } }';
@@ -226,9 +226,10 @@ describe('another caller\'s task answers as a task that does not exist', () => {
       expect((await likeUnknown(id, (x) => rest(url, `/video/tasks/${x}`, bob))).status).toBe(404);
 
       const started = Date.now();
-      const waited = await likeUnknown(id, (x) => rest(url, `/videos/tasks/${x}?wait=2`, bob));
+      const waited = await likeUnknown(id, (x) => rest(url, `/videos/tasks/${x}?wait=20`, bob));
       expect(waited).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
-      expect(Date.now() - started).toBeLessThan(1500); // answered at once, not after the wait
+      // Answered at once, not after the wait (a generous bound: the machine may be loaded).
+      expect(Date.now() - started).toBeLessThan(10_000);
 
       // Not 409 (finished / under way), which would tell bob the task exists.
       expect(await likeUnknown(id, (x) => rest(url, `/videos/tasks/${x}/cancel`, { method: 'POST', ...bob }))).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
@@ -260,7 +261,7 @@ describe('another caller\'s task answers as a task that does not exist', () => {
       expect(await likeUnknown(id, bob(taskQuery))).toEqual({ status: 200, challenge: null, body: { data: { task: null } } });
       const started = Date.now();
       expect((await likeUnknown(id, bob(waitQuery))).body).toEqual({ data: { waitForTask: null } });
-      expect(Date.now() - started).toBeLessThan(1500);
+      expect(Date.now() - started).toBeLessThan(10_000); // at once, not after the 20 s wait
       expect(codeOf((await likeUnknown(id, bob(cancelMutation))).body)).toBe('NOT_FOUND');
       expect(codeOf((await likeUnknown(id, bob(removeMutation))).body)).toBe('NOT_FOUND');
     }
