@@ -241,4 +241,13 @@ describe('an api process and a worker process on one PostgreSQL database', () =>
       expect(scraped.has('longrun_db_pool_waiting_requests', { pool: 'app' })).toBe(true);
     }
   });
+
+  test('concurrent creations with one Idempotency-Key count one task created (the losers\' inserts rolled back)', async () => {
+    const before = await scrape(api.url);
+    const key = `race-${Date.now()}`;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postJson(api.url, '/videos/tasks', { title: 'once', plot: 'p' }, { 'Idempotency-Key': key })));
+    expect(new Set(answers.map((res) => res.body.id as string)).size).toBe(1);
+    const after = await scrape(api.url);
+    expect(after.value('longrun_tasks_created_total', video) - before.value('longrun_tasks_created_total', video)).toBe(1);
+  });
 });
