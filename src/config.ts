@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { authenticationRequired, loadAuthSettings, type AuthSettings } from './auth/authSettings.js';
+import { isToken68 } from './auth/bearer.js';
 import { authenticatedQuotaDefaults, unlimitedQuotas, type QuotaSettings } from './callers/quotas.js';
 import { ConfigError } from './configError.js';
 import type { LogFormat, LogLevel } from './logger.js';
@@ -173,6 +174,15 @@ function mediaLinks(env: Env): MediaLinkSettings {
   return { urlSecret, urlLifetimeSeconds: integer(env, 'MEDIA_URL_TTL_SECONDS', 3600, 60, 7 * 86_400) };
 }
 
+/** Bearer-sendable (a token with a space or a trailing newline, as a secret file often has, could never match) and not guessable. */
+function metricsToken(env: Env): string | undefined {
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && (token.length < 16 || !isToken68(token))) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters of letters, digits and - . _ ~ + / (then = at the end), as it is sent in an Authorization: Bearer header');
+  }
+  return token;
+}
+
 function evenInteger(env: Env, name: string, fallback: number): number {
   const value = integer(env, name, fallback, renderLimits.minDimension, renderLimits.maxDimension);
   // libx264 with yuv420p needs even dimensions.
@@ -303,6 +313,6 @@ export function loadConfig(env: Env = process.env): Config {
     auth,
     quotas: quotas(env, authenticationRequired(auth)),
     media: mediaLinks(env),
-    metricsToken: env.METRICS_TOKEN || undefined,
+    metricsToken: metricsToken(env),
   };
 }

@@ -482,6 +482,11 @@ describe('JWT settings', () => {
     for (const url of ['not a url', 'ftp://idp.example.com/jwks.json', 'file:///etc/jwks.json', '/jwks.json']) {
       expectConfigError({ JWT_JWKS_URL: url }, 'JWT_JWKS_URL');
     }
+    // fetch would refuse it anyway, with the password in the error it logs.
+    for (const url of ['https://user:hunter2@idp.example.com/jwks.json', 'https://user@idp.example.com/jwks.json']) {
+      expect(() => loadAuthSettings({ JWT_JWKS_URL: url })).toThrow(/^JWT_JWKS_URL must not carry credentials[^]*$/);
+      expect(() => loadAuthSettings({ JWT_JWKS_URL: url })).not.toThrow(/hunter2/);
+    }
     expectConfigError({ JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET');
     expectConfigError({ JWT_PUBLIC_KEY: 'not a pem' }, 'JWT_PUBLIC_KEY');
     expectConfigError({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }, 'JWT_PUBLIC_KEY');

@@ -66,3 +66,13 @@ test('roles: api and worker need PostgreSQL; a worker listens on 4001 by default
   expect(loadConfig({}).jobs).toEqual({ heartbeatSeconds: 10, pollIntervalSeconds: 1 });
   expect(() => loadConfig({ JOB_HEARTBEAT_SECONDS: '5' })).toThrow(/JOB_HEARTBEAT_SECONDS must be an integer from 10/);
 });
+
+test('METRICS_TOKEN: a token a Bearer header can carry, of 16 characters at least; the error never echoes it', () => {
+  expect(loadConfig({ METRICS_TOKEN: 's3cret-scrape-token' }).metricsToken).toBe('s3cret-scrape-token');
+  expect(loadConfig({ METRICS_TOKEN: '' }).metricsToken).toBeUndefined();
+  // A trailing newline (a secret file's), a space, or too short: no scrape could ever match it.
+  for (const bad of ['s3cret-scrape-token\n', 's3cret scrape-token', 'short']) {
+    expect(() => loadConfig({ METRICS_TOKEN: bad })).toThrow(/^METRICS_TOKEN must be/);
+    expect(() => loadConfig({ METRICS_TOKEN: bad })).not.toThrow(/s3cret/);
+  }
+});

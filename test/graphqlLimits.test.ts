@@ -68,12 +68,13 @@ async function overNewSocket(url: string, query: string): ReturnType<typeof over
 }
 
 /** The HTTP status the server answers a WebSocket upgrade with (101 when it opens). */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; socket?: WebSocket }> {
+function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; requestId?: string; socket?: WebSocket }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl(url), 'graphql-transport-ws', { headers });
     socket.once('open', () => resolve({ status: 101, socket }));
     socket.once('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode ?? 0 });
+      const requestId = res.headers['x-request-id'];
+      resolve({ status: res.statusCode ?? 0, ...(typeof requestId === 'string' ? { requestId } : {}) });
       res.resume();
     });
     socket.once('error', (error) => reject(error));
@@ -215,7 +216,7 @@ describe('GraphQL limits, default settings', () => {
   });
 
   test('WebSocket upgrades: a foreign Origin or Host is refused 403, a loopback page is served', async () => {
-    expect((await upgradeStatus(t.url, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect(await upgradeStatus(t.url, { Origin: 'https://evil.example', 'X-Request-Id': 'upgrade-1' })).toEqual({ status: 403, requestId: 'upgrade-1' });
     expect((await upgradeStatus(t.url, { Host: 'evil.example' })).status).toBe(403);
     expect((await upgradeStatus(t.url, { Host: 'evil.example:4000', Origin: 'http://evil.example:4000' })).status).toBe(403);
     const allowed = await upgradeStatus(t.url, { Origin: 'http://localhost:5173' });

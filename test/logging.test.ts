@@ -9,6 +9,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { redactUrl } from '../src/logging/redaction.js';
 import { collect } from './support/graphqlClient.js';
 import { GrpcTestClient } from './support/grpcClient.js';
 import { spawnServer, stopServer } from './support/serverProcess.js';
@@ -205,4 +206,14 @@ test('LOG_FORMAT and LOG_LEVEL take their documented values and refuse others, n
   expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(ConfigError);
   expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT must be one of json, pretty/);
   expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL must be one of/);
+});
+
+test('redactUrl: a credential in the query is [redacted] however its name is spelled; other values are kept', () => {
+  expect(redactUrl('/media/v/1.mp4?expires=123&signature=abc')).toBe('/media/v/1.mp4?expires=123&signature=[redacted]');
+  expect(redactUrl('/videos/tasks?Access_Token=eyJ.x.y&limit=2')).toBe('/videos/tasks?Access_Token=[redacted]&limit=2');
+  // Percent-encoded names: Express's query parser decodes them, so must the redaction.
+  expect(redactUrl('/videos/tasks?%74oken=hunter2')).toBe('/videos/tasks?%74oken=[redacted]');
+  expect(redactUrl('/videos/tasks?api%5Fkey=hunter2&x=1#frag')).toBe('/videos/tasks?api%5Fkey=[redacted]&x=1#frag');
+  expect(redactUrl('/videos/tasks?key=hunter2&jwt=a.b.c&cursor=c1')).toBe('/videos/tasks?key=[redacted]&jwt=[redacted]&cursor=c1');
+  expect(redactUrl('/videos/tasks/abc?wait=5')).toBe('/videos/tasks/abc?wait=5');
 });

@@ -111,6 +111,23 @@ describe('one process (role all)', () => {
     expect(after.value('longrun_http_request_duration_seconds_count', { method: 'POST', route: '/graphql', status: '200' })).toBeGreaterThanOrEqual(1);
   });
 
+  test('label values stay bounded: a router\'s mount in any letter case is one route; a very long operation name is "(other)"', async () => {
+    // Express matches paths case-insensitively: /GRAPHQL, /GraphQL... reach the same router.
+    for (const path of ['/GRAPHQL', '/GraphQL', '/gRaPhQl']) {
+      const res = await fetch(`${t.url}${path}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const long = `Q${'x'.repeat(5000)}`;
+    expect((await gql(t.url, `query ${long} { __typename }`)).errors).toBeUndefined();
+    const after = await scrape(t.url);
+    const routes = new Set(after.samples.filter((sample) => sample.name === 'longrun_http_request_duration_seconds_count').map((sample) => sample.labels.route));
+    expect([...routes].filter((route) => route !== undefined && route.toLowerCase() === '/graphql')).toEqual(['/graphql']);
+    expect(after.has('longrun_graphql_operations_total', { operation: long })).toBe(false);
+    expect(after.value('longrun_graphql_operations_total', { operation: '(other)', type: 'query', outcome: 'success' })).toBeGreaterThanOrEqual(1);
+  });
+
   test('WebSocket connections and subscriptions go up while a client subscribes and down when it leaves; deliveries observe the event-bus lag', async () => {
     await untilValue('longrun_graphql_ws_connections', {}, 0);
     const lagBefore = (await scrape(t.url)).value('longrun_event_delivery_lag_seconds_count');
@@ -223,5 +240,14 @@ describe('an api process and a worker process on one PostgreSQL database', () =>
       expect(scraped.has('longrun_db_pool_connections', { pool: 'jobs' })).toBe(true);
       expect(scraped.has('longrun_db_pool_waiting_requests', { pool: 'app' })).toBe(true);
     }
+  });
+
+  test('concurrent creations with one Idempotency-Key count one task created (the losers\' inserts rolled back)', async () => {
+    const before = await scrape(api.url);
+    const key = `race-${Date.now()}`;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postJson(api.url, '/videos/tasks', { title: 'once', plot: 'p' }, { 'Idempotency-Key': key })));
+    expect(new Set(answers.map((res) => res.body.id as string)).size).toBe(1);
+    const after = await scrape(api.url);
+    expect(after.value('longrun_tasks_created_total', video) - before.value('longrun_tasks_created_total', video)).toBe(1);
   });
 });

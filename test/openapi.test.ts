@@ -96,7 +96,10 @@ test('the conformance check reports an undocumented status, a missing required h
   expect(validator.check({ method: 'GET', url: base, status: 418, header: headers(json), body: '{}' })[0]?.problem).toMatch(/status 418 is not documented/);
   expect(validator.check({ method: 'POST', url: base, status: 202, header: headers(json), body: '{}' }).map((v) => v.problem))
     .toEqual(expect.arrayContaining([expect.stringMatching(/Content-Location is missing/), expect.stringMatching(/does not match the schema/)]));
-  expect(validator.check({ method: 'GET', url: `${base}?limit=2`, status: 200, header: headers(json), body: '{"items":[],"nextCursor":null}' })).toEqual([]);
+  expect(validator.check({ method: 'GET', url: `${base}?limit=2`, status: 200, header: headers({ ...json, 'x-request-id': 'r-1' }), body: '{"items":[],"nextCursor":null}' })).toEqual([]);
+  // Every response carries X-Request-Id (the document says so), the refusals too.
+  expect(validator.check({ method: 'GET', url: `${base}?limit=2`, status: 200, header: headers(json), body: '{"items":[],"nextCursor":null}' }).map((v) => v.problem))
+    .toEqual(['required header X-Request-Id is missing']);
   expect(validator.check({ method: 'PUT', url: base, status: 405, header: headers({ allow: 'GET, HEAD' }), body: null })[0]?.problem).toMatch(/Allow/);
   expect(validator.check({ method: 'GET', url: `${testApp.url}/videos/x/y/z`, status: 200, header: headers(json), body: '{}' })[0]?.problem).toMatch(/not in the OpenAPI document/);
 });

@@ -54,6 +54,8 @@ async function startVariants(ctx: BenchContext): Promise<Variants> {
           await sleep(SCRAPE_INTERVAL_MS);
         }
       })();
+      // A failed scrape is reported by stop(), not as an unhandled rejection that ends the process mid-round.
+      loop.catch(() => undefined);
       return {
         async stop() {
           running = false;
@@ -78,7 +80,11 @@ async function logLines(file: string): Promise<number> {
   return text.split('\n').filter(Boolean).length;
 }
 
-/** Alternating rounds: `measure(bare)` then `measure(operated)` while the operated app is scraped. */
+/**
+ * Alternating rounds: `measure(bare)` and `measure(operated)` (while the operated app is scraped),
+ * bare first in even rounds and second in odd ones, so neither always runs on the data and the
+ * machine the other left behind.
+ */
 async function alternate(
   variants: Variants,
   ctx: BenchContext,
@@ -88,13 +94,31 @@ async function alternate(
   const bare: number[] = [];
   const operated: number[] = [];
   const rounds: unknown[] = [];
-  for (let r = 0; r < ctx.rounds; r++) {
-    const bareValue = await measure(variants.bare);
+  const measureOperated = async () => {
     const linesBefore = await logLines(variants.logFile);
     const scraper = variants.scrape();
-    const operatedValue = await measure(variants.operated);
+    let value: number;
+    try {
+      value = await measure(variants.operated);
+    } catch (error) {
+      // A scrape loop left running would keep the bench alive after the failure.
+      await scraper.stop().catch(() => 0);
+      throw error;
+    }
     const scrapes = await scraper.stop();
-    const lines = (await logLines(variants.logFile)) - linesBefore;
+    return { value, scrapes, lines: (await logLines(variants.logFile)) - linesBefore };
+  };
+  for (let r = 0; r < ctx.rounds; r++) {
+    let bareValue: number;
+    let operatedRound: { value: number; scrapes: number; lines: number };
+    if (r % 2 === 0) {
+      bareValue = await measure(variants.bare);
+      operatedRound = await measureOperated();
+    } else {
+      operatedRound = await measureOperated();
+      bareValue = await measure(variants.bare);
+    }
+    const { value: operatedValue, scrapes, lines } = operatedRound;
     bare.push(bareValue);
     operated.push(operatedValue);
     rounds.push({ bare: bareValue, operated: operatedValue, logLines: lines, scrapes });

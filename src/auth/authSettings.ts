@@ -33,6 +33,10 @@ function jwksUrl(value: string): string {
     throw new ConfigError('JWT_JWKS_URL must be an http:// or https:// URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('JWT_JWKS_URL must be an http:// or https:// URL');
+  // fetch refuses a URL with user:password@ ("Request cannot be constructed from a URL that
+  // includes credentials: <the whole URL>"), so such a JWKS never loads, and that error's message,
+  // logged when a WebSocket's token cannot be checked, would write the password.
+  if (url.username || url.password) throw new ConfigError('JWT_JWKS_URL must not carry credentials (user:password@): a JWKS is public');
   return url.href;
 }
 

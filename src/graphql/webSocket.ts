@@ -19,6 +19,7 @@ import type { HttpAccess, WebSocketLimits } from '../config.js';
 import { isAllowedHost, isAllowedOrigin } from '../http/access.js';
 import { endWithResponse } from '../http/rawResponse.js';
 import type { Logger } from '../logger.js';
+import { requestIdFrom, requestIdHeader } from '../logging/requestLogging.js';
 
 /** What graphql-ws hands to every hook as `ctx.extra`. */
 export interface SocketExtra {
@@ -54,7 +55,7 @@ export interface WebSocketEndpoint {
 /** Same keep-alive as graphql-ws's useServer: a ping every 12 s, no pong within 12 s ends the socket. */
 const keepAliveMs = 12_000;
 
-function refuse(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
+function refuseUpgrade(socket: Duplex, status: number, headers: Record<string, string>): void {
   endWithResponse(socket, status, 'text/plain', STATUS_CODES[status] ?? '', headers);
 }
 
@@ -91,19 +92,22 @@ export function createWebSocketEndpoint(httpServer: HttpServer, options: WebSock
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy()); // a client that resets mid-upgrade
+    // A refusal answers with the client's X-Request-Id, like every HTTP response, and logs it.
+    const reqId = requestIdFrom(request.headers['x-request-id']);
+    const refuse = (status: number, headers: Record<string, string> = {}) => refuseUpgrade(socket, status, { [requestIdHeader]: reqId, ...headers });
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (pathname !== options.path) return refuse(socket, 404);
+    if (pathname !== options.path) return refuse(404);
     const host = request.headers.host;
     // Version 8 clients send Sec-WebSocket-Origin, as ws reads it.
     const origin = request.headers['sec-websocket-version'] === '8' ? request.headers['sec-websocket-origin'] : request.headers.origin;
     if (!isAllowedHost(host, access) || !isAllowedOrigin(Array.isArray(origin) ? origin[0] : origin, host, access)) {
-      logger.debug({ host, origin }, 'refused a WebSocket upgrade');
-      return refuse(socket, 403);
+      logger.debug({ reqId, host, origin }, 'refused a WebSocket upgrade');
+      return refuse(403);
     }
     // handleUpgrade adds the socket to wsServer.clients synchronously, so this count is exact.
     if (wsServer.clients.size >= limits.maxConnections) {
-      logger.warn({ maxConnections: limits.maxConnections }, 'refused a WebSocket upgrade: too many connections');
-      return refuse(socket, 503, { 'Retry-After': '5' });
+      logger.warn({ reqId, maxConnections: limits.maxConnections }, 'refused a WebSocket upgrade: too many connections');
+      return refuse(503, { 'Retry-After': '5' });
     }
     wsServer.handleUpgrade(request, socket, head, (ws) => connected(ws, request));
   }

@@ -5,11 +5,22 @@
 // secrets should a call site pass a headers object, a payload or the config by mistake.
 
 /** Query parameters whose values are credentials: a signed media link's, or a token sent in a URL. */
-const secretQueryParameter = /([?&](?:signature|token|access_token|api_key|apikey)=)[^&#]*/gi;
+const secretQueryNames = new Set(['signature', 'sig', 'token', 'access_token', 'id_token', 'refresh_token', 'api_key', 'apikey', 'api-key', 'key', 'jwt', 'password', 'secret']);
+
+/** A parameter name as a server reads it: percent-decoding and letter case do not hide it. */
+function isSecretName(raw: string): boolean {
+  let name = raw;
+  try {
+    name = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    // Not valid percent-encoding: compared as sent.
+  }
+  return secretQueryNames.has(name.trim().toLowerCase());
+}
 
 /** The URL as logged: every secret query value replaced. */
 export function redactUrl(url: string): string {
-  return url.replace(secretQueryParameter, '$1[redacted]');
+  return url.replace(/([?&;])([^=&#;]*)=([^&#;]*)/g, (pair, separator: string, name: string) => (isSecretName(name) ? `${separator}${name}=[redacted]` : pair));
 }
 
 const secretKeys = [

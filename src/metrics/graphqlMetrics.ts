@@ -5,6 +5,8 @@ import type { ApolloServerPlugin, BaseContext, GraphQLRequestContextWillSendResp
 import { Counter, type Registry } from 'prom-client';
 
 export const maxOperationNames = 100;
+/** A longer name is "(other)": a name can be as long as the request body, and is kept for good. */
+export const maxOperationNameLength = 100;
 const anonymous = 'anonymous';
 /** The document did not parse or validate: no operation was identified. */
 const invalid = '(invalid)';
@@ -20,14 +22,14 @@ function hasErrors(context: GraphQLRequestContextWillSendResponse<BaseContext>):
 export function graphqlOperationsPlugin(registry: Registry): ApolloServerPlugin<BaseContext> {
   const operations = new Counter({
     name: 'longrun_graphql_operations_total',
-    help: 'GraphQL operations over HTTP, by operation name (from the validated document; "anonymous", "(invalid)", "(other)" past the first 100 names), type and outcome.',
+    help: 'GraphQL operations over HTTP, by operation name (from the validated document; "anonymous", "(invalid)", "(other)" past the first 100 names or for one over 100 characters), type and outcome.',
     labelNames: ['operation', 'type', 'outcome'],
     registers: [registry],
   });
   const known = new Set<string>();
   const bounded = (name: string): string => {
     if (known.has(name)) return name;
-    if (known.size >= maxOperationNames) return other;
+    if (known.size >= maxOperationNames || name.length > maxOperationNameLength) return other;
     known.add(name);
     return name;
   };

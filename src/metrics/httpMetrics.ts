@@ -12,8 +12,11 @@ const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 export function routeTemplate(req: Request): string {
   const route: unknown = req.route;
   const path = typeof route === 'object' && route !== null && 'path' in route ? route.path : undefined;
-  if (typeof path === 'string') return `${req.baseUrl}${path}` || '/';
-  return req.baseUrl || unmatched;
+  // baseUrl is the request's own text of a router's mount, and Express matches mounts without
+  // regard to case: /GRAPHQL and /GraphQL would each be a series. Every mount is lower case.
+  const base = req.baseUrl.toLowerCase();
+  if (typeof path === 'string') return `${base}${path}` || '/';
+  return base || unmatched;
 }
 
 export function httpDurationMiddleware(registry: Registry): RequestHandler {

@@ -2,11 +2,11 @@
 // conditional writes, and a write that returns a task is one that happened (null: the task had
 // moved on, nothing is counted). Counting here rather than in the worker or the services keeps
 // the metrics out of their code and sees every path (retries, fail-overs, cancels, shutdowns).
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TaskFailureInfo } from '../tasks/processor.js';
 import type { TaskQueue } from '../queue/jobQueue.js';
 import { TaskStore, type ClaimFrom, type StoredOutcome, type Tx } from '../tasks/taskStore.js';
-import type { TaskKind, TaskView } from '../tasks/taskTypes.js';
+import type { TaskView } from '../tasks/taskTypes.js';
 import { secondsBetween, type TaskMetrics, type TaskOutcome } from './taskMetrics.js';
 
 export class ObservedTaskStore extends TaskStore {
@@ -14,18 +14,10 @@ export class ObservedTaskStore extends TaskStore {
     super(prisma, queue);
   }
 
-  override async insert(kind: TaskKind, input: Prisma.InputJsonValue, owner: { callerId: string; priority?: number }, tx?: Tx): Promise<TaskView> {
-    const task = await super.insert(kind, input, owner, tx);
-    // insertDeletion may still roll its transaction back after this insert (the video is being
-    // deleted already): deletions are counted once it returns.
-    if (kind !== 'DELETE_VIDEO') this.metrics.created.inc({ kind });
-    return task;
-  }
-
-  override async insertDeletion(videoId: string, owner: { callerId: string; priority?: number }, tx: Tx): Promise<TaskView> {
-    const task = await super.insertDeletion(videoId, owner, tx);
+  // Creations are counted once committed, not at the insert: its transaction may still roll back
+  // (a deletion of a video being deleted already, the loser of a race on one Idempotency-Key).
+  override committed(task: TaskView): void {
     this.metrics.created.inc({ kind: task.kind });
-    return task;
   }
 
   override async claim(id: string, jobId: string, claimId: string, from: ClaimFrom): Promise<TaskView | null> {

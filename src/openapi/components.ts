@@ -28,7 +28,7 @@ export const headers: Record<string, Header> = {
   'Cache-Control': { description: 'Media files never change: `public, max-age=3600, immutable`.', schema: { type: 'string' } },
   'Accept-Ranges': { description: '`bytes`: Range requests are answered 206.', schema: { type: 'string' } },
   'Content-Range': { description: '`bytes first-last/size` (206) or `bytes */size` (416).', required: true, schema: { type: 'string' } },
-  'X-Request-Id': { description: 'The id the server logged this request under (the client\'s own X-Request-Id when it sent a valid one).', schema: { type: 'string' } },
+  'X-Request-Id': { required: true, description: 'The id the server logged this request under (the client\'s own X-Request-Id when it sent a valid one). On every response.', schema: { type: 'string' } },
 };
 
 export const parameters: Record<string, Parameter> = {

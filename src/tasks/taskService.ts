@@ -242,9 +242,15 @@ export class TaskService {
     create: (tx: Tx) => Promise<TaskView>,
   ): Promise<TaskView> {
     if (!this.options.isAccepting()) throw new UnavailableError('The server is shutting down and takes no new tasks; try again shortly.');
-    if (idempotency?.key === undefined || idempotency.key === null) return this.store.prisma.$transaction(create);
+    if (idempotency?.key === undefined || idempotency.key === null) {
+      const task = await this.store.prisma.$transaction(create);
+      this.store.committed(task);
+      return task;
+    }
     checkIdempotencyKey(idempotency.key, idempotency.field, idempotency.in);
-    return (await this.options.idempotency.createOnce({ callerId: caller.id, scope, key: idempotency.key, request }, create)).task;
+    const { task, replayed } = await this.options.idempotency.createOnce({ callerId: caller.id, scope, key: idempotency.key, request }, create);
+    if (!replayed) this.store.committed(task);
+    return task;
   }
 
   /**

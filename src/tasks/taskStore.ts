@@ -57,6 +57,15 @@ export class TaskStore {
     return tx ? write(tx) : this.prisma.$transaction(write);
   }
 
+  /**
+   * Told by TaskService once the transaction that inserted `task` has committed (never for an
+   * idempotent replay): the insert alone may still be rolled back. Nothing to do here; the
+   * metrics' store counts the creation.
+   */
+  committed(_task: TaskView): void {
+    // Overridden by ObservedTaskStore.
+  }
+
   find(id: string): Promise<TaskView | null> {
     return this.prisma.task.findUnique({ where: { id }, include: withVideo });
   }
