@@ -217,3 +217,14 @@ test('redactUrl: a credential in the query is [redacted] however its name is spe
   expect(redactUrl('/videos/tasks?key=hunter2&jwt=a.b.c&cursor=c1')).toBe('/videos/tasks?key=[redacted]&jwt=[redacted]&cursor=c1');
   expect(redactUrl('/videos/tasks/abc?wait=5')).toBe('/videos/tasks/abc?wait=5');
 });
+
+test('the redaction backstop: credentials at the top of a line or in a request\'s headers or a config are [redacted]', () => {
+  const lines: string[] = [];
+  const logger = createLogger('info', { destination: { write: (line: string) => void lines.push(line) } });
+  logger.info({ authorization: 'Bearer top-secret-1', headers: { authorization: 'Bearer top-secret-2', cookie: 'sid=top-secret-3' } }, 'a careless line');
+  logger.info({ config: { databaseUrl: 'postgresql://u:top-secret-4@db/x', metricsToken: 'top-secret-5', port: 4000 } }, 'another');
+  const text = lines.join('');
+  expect(text).not.toContain('top-secret');
+  expect(text.match(/\[redacted\]/g)).toHaveLength(5);
+  expect(text).toContain('"port":4000');
+});

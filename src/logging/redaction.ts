@@ -28,8 +28,18 @@ const secretKeys = [
   'jwtSecret', 'urlSecret', 'connectionParams', 'payload', 'databaseUrl',
 ];
 
-/** pino `redact` paths: each secret key at the top of a line and up to two objects down. */
-export const redactedPaths: string[] = secretKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+/**
+ * pino `redact` paths: each secret key at the top of a line, and named places below it where a
+ * call site could put one (a request's or a config's). No wildcards: fast-redact walks every
+ * object of every line for `*.key` paths, which cost 10-30 µs a line (4x the line itself;
+ * benchmark figure 13), while named paths are compiled to direct property checks.
+ */
+export const redactedPaths: string[] = [
+  ...secretKeys,
+  ...['headers', 'req.headers', 'request.headers'].flatMap((at) => [`${at}.authorization`, `${at}.cookie`, `${at}["x-api-key"]`]),
+  ...['config', 'settings', 'options'].flatMap((at) => secretKeys.map((key) => `${at}.${key}`)),
+  'config.auth', 'config.media.urlSecret', 'config.metricsToken',
+];
 
 interface RequestLike {
   method?: unknown;
