@@ -13,6 +13,7 @@ export default {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   // Every REST response a test sees is checked against the OpenAPI document (src/openapi).
   setupFilesAfterEnv: ['<rootDir>/test/support/openapiConformance.ts'],
-  testTimeout: 60000,
+  // Generous: a loaded machine (CI shares it) can take over a minute to start a file's servers.
+  testTimeout: 120000,
   maxWorkers: 2,
 };
