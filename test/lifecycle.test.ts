@@ -25,7 +25,9 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({
     processors: { CREATE_VIDEO: scriptedProcessor },
-    config: { workerConcurrency: 2, retry: { maxAttempts: 3, baseMs: 200, capMs: 400, resourceWaitMs: 0 } },
+    // Waits between attempts of 0.5-1 s and 1-2 s: long enough that a loaded machine's re-read
+    // after the database's announcement still finds the task waiting (with 0.1-0.4 s it missed both).
+    config: { workerConcurrency: 2, retry: { maxAttempts: 3, baseMs: 1000, capMs: 2000, resourceWaitMs: 0 } },
   });
 });
 afterAll(() => t.cleanup());
