@@ -16,4 +16,8 @@ export default {
   // Generous: a loaded machine (CI shares it) can take over a minute to start a file's servers.
   testTimeout: 120000,
   maxWorkers: 2,
+  // Native ESM under Jest keeps every file's module graph (playwright-core, OpenTelemetry, ...)
+  // alive in its worker: workers grew past 5 GB and slowed down. A worker over this limit is
+  // replaced between files.
+  workerIdleMemoryLimit: '1GB',
 };
