@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
+import { bearerToken } from '../auth/bearer.js';
 import type { Logger } from '../logger.js';
 import { sendProblem } from '../rest/problem.js';
 
@@ -15,16 +16,20 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1] ?? null;
+/** The request's Bearer token, parsed as the API's own (auth/bearer.ts); null when missing or malformed. */
+function presentedToken(header: string | undefined): string | null {
+  try {
+    return bearerToken(header);
+  } catch {
+    return null;
+  }
 }
 
 export function metricsRouter(registry: Registry, token: string | undefined, logger: Logger): Router {
   const router = Router();
   router.get(metricsPath, async (req, res) => {
     if (token !== undefined) {
-      const given = bearerToken(req.get('authorization'));
+      const given = presentedToken(req.get('authorization'));
       if (given === null || !sameSecret(given, token)) {
         res.set('WWW-Authenticate', 'Bearer realm="metrics"');
         sendProblem(res, { status: 401, code: 'UNAUTHENTICATED', detail: 'The metrics need the bearer token set in METRICS_TOKEN.' }, metricsPath);
